@@ -1,0 +1,20 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(choices=settings.LANGUAGES)
+    next = forms.CharField(required=False)
+
+
+class DemoSignInForm(forms.Form):
+    user_id = forms.IntegerField()
+
+
+class ProfileForm(forms.Form):
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=[("", _("Use the browser's language")), *settings.LANGUAGES],
+        required=False,
+    )

@@ -1,0 +1,97 @@
+from functools import cached_property
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.roles import Role
+
+
+class Department(models.Model):
+    """An organisational unit: 局 (bureau), 部 (division) or 課 (section)."""
+
+    class Level(models.TextChoices):
+        BUREAU = "bureau", _("Bureau")
+        DIVISION = "division", _("Division")
+        SECTION = "section", _("Section")
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name_ja = models.CharField(_("name (Japanese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=150, blank=True)
+    kana = models.CharField(_("reading (kana)"), max_length=150, blank=True)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.SECTION)
+    sort_order = models.PositiveIntegerField(_("sort order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        if (get_language() or "ja").startswith("en") and self.name_en:
+            return self.name_en
+        return self.name_ja
+
+
+class User(AbstractUser):
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    display_name_kana = models.CharField(_("name reading (kana)"), max_length=150, blank=True)
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
+    job_title = models.CharField(_("job title"), max_length=100, blank=True)
+    employee_number = models.CharField(_("employee number"), max_length=30, blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=5,
+        blank=True,
+        choices=[("ja", "日本語"), ("en", "English")],
+        help_text=_("Empty means the browser's language."),
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["employee_number"],
+                condition=~Q(employee_number=""),
+                name="accounts_user_employee_number_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name()
+
+    def get_full_name(self) -> str:
+        return self.display_name or super().get_full_name() or self.username
+
+    def get_short_name(self) -> str:
+        return self.get_full_name()
+
+    @cached_property
+    def roles(self) -> frozenset[str]:
+        """Role names for this request; one query, then cached on the instance."""
+        if not self.is_active:
+            return frozenset()
+        names = {name for name in self.groups.values_list("name", flat=True) if name in Role.values}
+        names.add(Role.STAFF.value)
+        return frozenset(names)
+
+    def has_role(self, role: Role) -> bool:
+        return role.value in self.roles

@@ -1,0 +1,31 @@
+"""Navigation registry: each feature app adds its entries in AppConfig.ready(), so
+the shell knows no feature app and a link appears only once its page exists."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.functional import Promise
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str | Promise
+    url_name: str
+    permission: str
+    order: int = 100
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+_items: dict[str, NavItem] = {}
+
+
+def nav_register(item: NavItem) -> None:
+    _items[item.key] = item
+
+
+def nav_items_for(user) -> list[NavItem]:
+    return [item for item in sorted(_items.values(), key=lambda i: i.order) if user.has_perm(item.permission)]
