@@ -11,7 +11,7 @@ run: setup seed
 	$(BIN)/honcho start -f Procfile
 
 # Tests keep their SQLite file, broker folder and mail apart from `make run`'s var/.
-test: install messages
+test: install messages static
 	PORTAL_VAR_DIR=$${PORTAL_VAR_DIR:-$(CURDIR)/var/test} $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 setup: install messages migrate static

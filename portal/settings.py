@@ -8,6 +8,7 @@ switches to production mode, which refuses to start without its secrets.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -157,7 +158,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "Asia/Tokyo"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "notifications-daily-digest": {
+        "task": "apps.notifications.tasks.notifications_queue_digests",
+        "schedule": crontab(hour=8, minute=0),
+    },
+}
 
 # --- authentication ----------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -46,20 +46,43 @@ DEPARTMENTS = [
 ]
 
 SURNAMES = [
-    ("佐藤", "さとう", "sato"), ("鈴木", "すずき", "suzuki"), ("高橋", "たかはし", "takahashi"),
-    ("田中", "たなか", "tanaka"), ("伊藤", "いとう", "ito"), ("渡辺", "わたなべ", "watanabe"),
-    ("山本", "やまもと", "yamamoto"), ("中村", "なかむら", "nakamura"), ("小林", "こばやし", "kobayashi"),
-    ("加藤", "かとう", "kato"), ("吉田", "よしだ", "yoshida"), ("山田", "やまだ", "yamada"),
-    ("松本", "まつもと", "matsumoto"), ("井上", "いのうえ", "inoue"), ("木村", "きむら", "kimura"),
-    ("林", "はやし", "hayashi"), ("清水", "しみず", "shimizu"), ("山口", "やまぐち", "yamaguchi"),
-    ("森", "もり", "mori"), ("池田", "いけだ", "ikeda"),
+    ("佐藤", "さとう", "sato"),
+    ("鈴木", "すずき", "suzuki"),
+    ("高橋", "たかはし", "takahashi"),
+    ("田中", "たなか", "tanaka"),
+    ("伊藤", "いとう", "ito"),
+    ("渡辺", "わたなべ", "watanabe"),
+    ("山本", "やまもと", "yamamoto"),
+    ("中村", "なかむら", "nakamura"),
+    ("小林", "こばやし", "kobayashi"),
+    ("加藤", "かとう", "kato"),
+    ("吉田", "よしだ", "yoshida"),
+    ("山田", "やまだ", "yamada"),
+    ("松本", "まつもと", "matsumoto"),
+    ("井上", "いのうえ", "inoue"),
+    ("木村", "きむら", "kimura"),
+    ("林", "はやし", "hayashi"),
+    ("清水", "しみず", "shimizu"),
+    ("山口", "やまぐち", "yamaguchi"),
+    ("森", "もり", "mori"),
+    ("池田", "いけだ", "ikeda"),
 ]
 GIVEN = [
-    ("陽菜", "ひな", "hina"), ("翔太", "しょうた", "shota"), ("美咲", "みさき", "misaki"),
-    ("大輔", "だいすけ", "daisuke"), ("由美", "ゆみ", "yumi"), ("健一", "けんいち", "kenichi"),
-    ("彩", "あや", "aya"), ("拓也", "たくや", "takuya"), ("恵子", "けいこ", "keiko"),
-    ("誠", "まこと", "makoto"), ("真理子", "まりこ", "mariko"), ("直樹", "なおき", "naoki"),
-    ("さくら", "さくら", "sakura"), ("亮", "りょう", "ryo"), ("千尋", "ちひろ", "chihiro"),
+    ("陽菜", "ひな", "hina"),
+    ("翔太", "しょうた", "shota"),
+    ("美咲", "みさき", "misaki"),
+    ("大輔", "だいすけ", "daisuke"),
+    ("由美", "ゆみ", "yumi"),
+    ("健一", "けんいち", "kenichi"),
+    ("彩", "あや", "aya"),
+    ("拓也", "たくや", "takuya"),
+    ("恵子", "けいこ", "keiko"),
+    ("誠", "まこと", "makoto"),
+    ("真理子", "まりこ", "mariko"),
+    ("直樹", "なおき", "naoki"),
+    ("さくら", "さくら", "sakura"),
+    ("亮", "りょう", "ryo"),
+    ("千尋", "ちひろ", "chihiro"),
 ]
 TITLES_STAFF = ["主事", "主任", "主査", "技師", "係長"]
 
@@ -97,8 +120,14 @@ def seed(stdout) -> None:
     for order, (code, ja, en, kana, level, parent) in enumerate(DEPARTMENTS):
         dept, _ = Department.objects.update_or_create(
             code=code,
-            defaults={"name_ja": ja, "name_en": en, "kana": kana, "level": level,
-                      "parent": by_code.get(parent), "sort_order": order},
+            defaults={
+                "name_ja": ja,
+                "name_en": en,
+                "kana": kana,
+                "level": level,
+                "parent": by_code.get(parent),
+                "sort_order": order,
+            },
         )
         by_code[code] = dept
     created = 0

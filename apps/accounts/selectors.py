@@ -6,10 +6,7 @@ from apps.accounts.roles import Role
 
 def user_list_for_demo_sign_in() -> QuerySet[User]:
     return (
-        User.objects.filter(is_active=True)
-        .select_related("department")
-        .prefetch_related("groups")
-        .order_by("username")
+        User.objects.filter(is_active=True).select_related("department").prefetch_related("groups").order_by("username")
     )
 
 

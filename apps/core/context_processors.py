@@ -9,7 +9,11 @@ def portal(request) -> dict:
     path = request.path
     return {
         "nav_items": [
-            {"item": item, "url": item.url, "current": path == item.url if item.url == "/" else path.startswith(item.url)}
+            {
+                "item": item,
+                "url": item.url,
+                "current": path == item.url if item.url == "/" else path.startswith(item.url),
+            }
             for item in items
         ],
         "PORTAL_LOCAL_LOGIN": settings.PORTAL_LOCAL_LOGIN,

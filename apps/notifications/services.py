@@ -54,7 +54,9 @@ def notification_send(
         deliveries = [
             Delivery(
                 notification=n,
-                status=Delivery.Status.PENDING if modes[n.recipient_id] == EmailMode.IMMEDIATE else Delivery.Status.DIGEST,
+                status=Delivery.Status.PENDING
+                if modes[n.recipient_id] == EmailMode.IMMEDIATE
+                else Delivery.Status.DIGEST,
             )
             for n in notifications
             if modes[n.recipient_id] != EmailMode.OFF and n.recipient.email
@@ -101,13 +103,19 @@ def delivery_email_send(*, delivery_id: int) -> bool:
         delivery.attempts += 1
         try:
             EmailMessage(subject, body, to=[delivery.notification.recipient.email]).send()
-        except Exception as exc:  # noqa: BLE001 - any channel failure is recorded and retried
-            Delivery.objects.filter(pk=delivery.pk).update(attempts=delivery.attempts, last_error=str(exc)[:2000])
-            raise TransientDeliveryError(str(exc)) from exc
-        delivery.status = Delivery.Status.SENT
-        delivery.sent_at = timezone.now()
-        delivery.last_error = ""
-        delivery.save(update_fields=["status", "sent_at", "attempts", "last_error"])
+        except Exception as exc:
+            error = exc
+            delivery.last_error = str(exc)[:2000]
+            delivery.save(update_fields=["attempts", "last_error"])
+        else:
+            error = None
+            delivery.status = Delivery.Status.SENT
+            delivery.sent_at = timezone.now()
+            delivery.last_error = ""
+            delivery.save(update_fields=["status", "sent_at", "attempts", "last_error"])
+    # Raised after the block so the failed attempt stays recorded.
+    if error is not None:
+        raise TransientDeliveryError(str(error)) from error
     return True
 
 
