@@ -27,4 +27,5 @@ class PreferencesForm(forms.Form):
                 choices=EmailMode.choices,
                 initial=current.get(kind.key, kind.default_email),
                 widget=forms.RadioSelect,
+                required=False,  # a kind missing from the POST keeps its current setting
             )

@@ -56,7 +56,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
     current = dict(Preference.objects.filter(user=request.user).values_list("kind", "email"))
     form = PreferencesForm(request.POST or None, current=current)
     if request.method == "POST" and form.is_valid():
-        services.preferences_set(user=request.user, modes=form.cleaned_data)
+        services.preferences_set(user=request.user, modes={k: v for k, v in form.cleaned_data.items() if v})
         messages.success(request, _("Your notification settings were saved."))
         return redirect("notifications:preferences")
     return render(
