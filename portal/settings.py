@@ -81,6 +81,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Sign-in policy (apps/accounts/middleware.py): password pages closed without local
+    # sign-in, every other page needs a (Entra) session, Microsoft outages shown clearly.
+    "apps.accounts.middleware.LocalLoginLockdownMiddleware",
+    "apps.accounts.middleware.SignInRequiredMiddleware",
+    "apps.accounts.middleware.SignInErrorMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -176,16 +181,109 @@ ENTRA_TENANT_ID = env.str("ENTRA_TENANT_ID", default="")
 ENTRA_CLIENT_ID = env.str("ENTRA_CLIENT_ID", default="")
 ENTRA_CLIENT_SECRET = env.str("ENTRA_CLIENT_SECRET", default="")
 PORTAL_SSO_ENABLED = bool(ENTRA_TENANT_ID and ENTRA_CLIENT_ID and ENTRA_CLIENT_SECRET)
+# The tenant GUID, never common/organizations or a domain name: only a GUID gives a
+# discovery document whose issuer can be checked and a `tid` to compare.
+if ENTRA_TENANT_ID and (
+    [len(part) for part in ENTRA_TENANT_ID.split("-")] != [8, 4, 4, 4, 12]
+    or not all(c in "0123456789abcdefABCDEF-" for c in ENTRA_TENANT_ID)
+):
+    raise ImproperlyConfigured(
+        "ENTRA_TENANT_ID must be the tenant's GUID (Directory (tenant) ID), not common, organizations or a domain."
+    )
+# Overridable for sovereign clouds (login.microsoftonline.us …) and for tests.
+# (`or` defaults: a variable copied empty from .env.example means "the default".)
+ENTRA_AUTHORITY_URL = (
+    env.str("ENTRA_AUTHORITY_URL", default="") or f"https://login.microsoftonline.com/{ENTRA_TENANT_ID}/v2.0"
+).rstrip("/")
+ENTRA_LOGOUT_URL = ENTRA_AUTHORITY_URL.removesuffix("/v2.0") + "/oauth2/v2.0/logout"
+# Which claim carries the portal roles: "roles" (app roles, recommended) or "groups" (group object ids).
+ENTRA_ROLE_CLAIM = env.str("ENTRA_ROLE_CLAIM", default="") or "roles"
+# Claim value -> portal role (staff, coe, manager, admin; see apps.accounts.roles.Role).
+ENTRA_ROLE_MAP: dict[str, str] = (
+    env.dict("ENTRA_ROLE_MAP")
+    if env.str("ENTRA_ROLE_MAP", default="")
+    else {
+        "DXPortal.Staff": "staff",
+        "DXPortal.COE": "coe",
+        "DXPortal.Manager": "manager",
+        "DXPortal.Admin": "admin",
+    }
+)
+# A signed-in user with no mapped role: "staff" lets them in as Staff, "deny" shows a 403 page.
+ENTRA_UNMAPPED = env.str("ENTRA_UNMAPPED", default="") or "staff"
+for _name, _value, _allowed in (
+    ("ENTRA_ROLE_CLAIM", ENTRA_ROLE_CLAIM, {"roles", "groups"}),
+    ("ENTRA_UNMAPPED", ENTRA_UNMAPPED, {"staff", "deny"}),
+    *(("ENTRA_ROLE_MAP", _role, {"staff", "coe", "manager", "admin"}) for _role in ENTRA_ROLE_MAP.values()),
+):
+    if _value not in _allowed:
+        raise ImproperlyConfigured(f"{_name}: {_value!r} is not one of {', '.join(sorted(_allowed))}.")
+
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "core:home"
-ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+ACCOUNT_LOGOUT_REDIRECT_URL = "accounts:signed_out"
 ACCOUNT_LOGIN_METHODS = {"username"}
-ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
+# E-mail is optional ("email", not "email*"): Entra users without a mailbox still sign in.
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
+# The identity is the Entra `oid`; an e-mail address is only a profile field and may repeat
+# (a demo account and a real one), so it never sends an Entra user to a sign-up form.
+ACCOUNT_UNIQUE_EMAIL = False
 ACCOUNT_ADAPTER = "apps.accounts.adapters.AccountAdapter"
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGOUT_ON_GET = False
+# Evaluated once at import by allauth's URLconf; the password pages are closed per request
+# by apps.accounts.middleware.LocalLoginLockdownMiddleware instead, so tests see production.
 SOCIALACCOUNT_ONLY = False
+SOCIALACCOUNT_ADAPTER = "apps.accounts.sso.EntraSocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+# Never attach an Entra sign-in to an existing account because the e-mail matches.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = int(env.str("ENTRA_HTTP_TIMEOUT_SECONDS", default="") or 10)
+SOCIALACCOUNT_PROVIDERS: dict = {}
+if PORTAL_SSO_ENABLED:
+    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
+        "APPS": [
+            {
+                "provider_id": "entra",
+                "name": "Microsoft",
+                "client_id": ENTRA_CLIENT_ID,
+                "secret": ENTRA_CLIENT_SECRET,
+                "settings": {
+                    "server_url": ENTRA_AUTHORITY_URL,
+                    # Entra's userinfo has no oid, tid or roles: the ID token is the profile.
+                    "fetch_userinfo": False,
+                    "oauth_pkce_enabled": True,
+                    "uid_field": "oid",
+                    "token_auth_method": "client_secret_post",
+                    "scope": ["openid", "profile", "email"],
+                },
+            }
+        ]
+    }
+
+# Microsoft Graph, app-only through MSAL (apps.accounts.graph). Off unless GRAPH_ENABLED:
+# then nothing calls Microsoft except the sign-in itself.
+GRAPH_ENABLED = env.bool("GRAPH_ENABLED", default=False)
+GRAPH_TENANT_ID = env.str("GRAPH_TENANT_ID", default="") or ENTRA_TENANT_ID
+GRAPH_CLIENT_ID = env.str("GRAPH_CLIENT_ID", default="") or ENTRA_CLIENT_ID
+GRAPH_CLIENT_SECRET = env.str("GRAPH_CLIENT_SECRET", default="") or ENTRA_CLIENT_SECRET
+GRAPH_AUTHORITY_URL = (
+    env.str("GRAPH_AUTHORITY_URL", default="") or f"https://login.microsoftonline.com/{GRAPH_TENANT_ID}"
+).rstrip("/")
+GRAPH_ENDPOINT = (env.str("GRAPH_ENDPOINT", default="") or "https://graph.microsoft.com/v1.0").rstrip("/")
+GRAPH_MAILBOX = env.str("GRAPH_MAILBOX", default="")
+GRAPH_TIMEOUT_SECONDS = float(env.str("GRAPH_TIMEOUT_SECONDS", default="") or 10.0)
+GRAPH_MAX_ATTEMPTS = int(env.str("GRAPH_MAX_ATTEMPTS", default="") or 3)
+GRAPH_RETRY_BACKOFF_SECONDS = float(env.str("GRAPH_RETRY_BACKOFF_SECONDS", default="") or 1.0)
+if GRAPH_ENABLED and not (GRAPH_TENANT_ID and GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET):
+    raise ImproperlyConfigured(
+        "GRAPH_ENABLED=1 needs ENTRA_* (or GRAPH_TENANT_ID, GRAPH_CLIENT_ID, GRAPH_CLIENT_SECRET)."
+    )
+# A Teams Workflows ("When a Teams webhook request is received") URL; apps.accounts.teams.
+TEAMS_WEBHOOK_URL = env.str("TEAMS_WEBHOOK_URL", default="")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -257,6 +355,19 @@ if not DEBUG:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # The health probe is fetched by load balancers over plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# --- content --------------------------------------------------------------
+# Video links on these hosts become embedded players in Markdown (動画ポータル).
+PORTAL_VIDEO_EMBED_HOSTS = env.list(
+    "PORTAL_VIDEO_EMBED_HOSTS",
+    default=["www.youtube.com", "youtube.com", "player.vimeo.com", "web.microsoftstream.com"],
+)
+PORTAL_CSP_FRAME_SRC = sorted(
+    {f"https://{host}" for host in PORTAL_VIDEO_EMBED_HOSTS}
+    | ({"https://www.youtube-nocookie.com"} if {"www.youtube.com", "youtube.com"} & set(PORTAL_VIDEO_EMBED_HOSTS) else set())
+)
+PORTAL_UPLOAD_MAX_BYTES = env.int("PORTAL_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 LOGGING = {
     "version": 1,

@@ -1,11 +1,11 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_not_required, login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.conf import settings
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -79,3 +79,21 @@ def profile(request: HttpRequest) -> HttpResponse:
             "breadcrumbs": [(_("My profile"), "")],
         },
     )
+
+
+@login_not_required
+def signed_out(request: HttpRequest) -> HttpResponse:
+    """After the portal session has ended: sign in again, or also end the Microsoft session.
+
+    Signing out of the portal does not sign the browser out of Microsoft (other
+    Microsoft 365 tabs stay signed in), so Entra's sign-out is offered, not forced.
+    Entra sends the browser back to the sign-in page, which must be a registered
+    redirect URI of the app (docs/entra-id.md).
+    """
+    if request.user.is_authenticated:
+        return redirect("core:home")
+    entra_logout_url = ""
+    if settings.PORTAL_SSO_ENABLED:
+        back = request.build_absolute_uri(reverse("account_login"))
+        entra_logout_url = f"{settings.ENTRA_LOGOUT_URL}?{urlencode({'post_logout_redirect_uri': back})}"
+    return render(request, "account/signed_out.html", {"entra_logout_url": entra_logout_url})
