@@ -65,6 +65,9 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.accounts",
     "apps.notifications",
+    "apps.search",
+    "apps.knowledge",
+    "apps.cases",
 ]
 
 MIDDLEWARE = [
@@ -167,6 +170,11 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-daily-digest": {
         "task": "apps.notifications.tasks.notifications_queue_digests",
         "schedule": crontab(hour=8, minute=0),
+    },
+    # Before the 08:00 digest, so reminders sent as digest go out the same morning.
+    "knowledge-stale-reminders": {
+        "task": "apps.knowledge.tasks.knowledge_remind_stale_articles",
+        "schedule": crontab(hour=7, minute=30),
     },
 }
 
@@ -304,6 +312,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Uploads are never served directly: each app streams them through a view that checks permission.
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("PORTAL_MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {
@@ -367,6 +376,9 @@ PORTAL_CSP_FRAME_SRC = sorted(
     | ({"https://www.youtube-nocookie.com"} if {"www.youtube.com", "youtube.com"} & set(PORTAL_VIDEO_EMBED_HOSTS) else set())
 )
 PORTAL_UPLOAD_MAX_BYTES = env.int("PORTAL_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+# Days after its resolution during which a support request can be reopened (then it is closed).
+SUPPORT_REOPEN_DAYS = env.int("SUPPORT_REOPEN_DAYS", default=14)
+REPORTS_MANAGER_DEFAULT_SCOPE = env.str("REPORTS_MANAGER_DEFAULT_SCOPE", default="") or "all"  # "all" | "own"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 LOGGING = {

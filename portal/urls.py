@@ -1,4 +1,5 @@
-from django.conf import settings
+import os
+
 from django.contrib import admin
 from django.urls import include, path
 
@@ -10,10 +11,14 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("notifications/", include("apps.notifications.urls")),
+    path("search/", include("apps.search.urls")),
+    path("knowledge/", include("apps.knowledge.urls")),
+    path("cases/", include("apps.cases.urls")),
     path("", include("apps.core.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
+# `make bench` measures every page against this trivial view on the same server.
+if os.environ.get("PORTAL_BENCH") == "1":
+    from apps.core.views import bench_trivial
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    urlpatterns += [path("bench/trivial", bench_trivial)]

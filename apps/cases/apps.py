@@ -6,3 +6,30 @@ class CasesConfig(AppConfig):
     name = "apps.cases"
     label = "cases"
     verbose_name = _("Cases")
+
+    def ready(self) -> None:
+        from apps.cases.selectors import case_search_document, case_search_queryset, home_context
+        from apps.core.home import HomePanel, home_panel_register
+        from apps.core.navigation import NavItem, nav_register
+        from apps.search.registry import SearchableType, searchable_register
+
+        nav_register(NavItem("cases", _("Cases"), "cases:list", "accounts.use_portal", order=30))
+        home_panel_register(
+            HomePanel(
+                key="cases",
+                template="cases/partials/home_panel.html",
+                permission="accounts.use_portal",
+                context=home_context,
+                order=30,
+            )
+        )
+        searchable_register(
+            SearchableType(
+                key="case",
+                label=_("Cases"),
+                model="cases.Case",
+                document=case_search_document,
+                queryset=case_search_queryset,
+                order=20,
+            )
+        )

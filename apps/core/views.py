@@ -1,4 +1,4 @@
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_not_required, login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -22,3 +22,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
         {"status": "ok" if not failed else "unavailable", "failed": failed},
         status=200 if not failed else 503,
     )
+
+
+@login_not_required
+def bench_trivial(request: HttpRequest) -> HttpResponse:
+    """The benchmark's ceiling: the whole middleware stack, no template, no query of its own
+    (open, so the ceiling is not a redirect). Routed only when PORTAL_BENCH=1 (portal/urls.py)."""
+    return HttpResponse("ok", content_type="text/plain")

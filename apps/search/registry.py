@@ -63,3 +63,8 @@ def searchable_for_model(label_lower: str) -> SearchableType | None:
 
 def searchable_all() -> list[SearchableType]:
     return sorted(_types.values(), key=lambda t: t.order)
+
+
+def searchable_unregister(key: str) -> None:
+    """Forget a type (tests; an app switched off). Its documents stay until `search_reindex`."""
+    _types.pop(key, None)
