@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "apps.search",
     "apps.knowledge",
     "apps.cases",
+    "apps.ideas",
 ]
 
 MIDDLEWARE = [
@@ -170,6 +171,10 @@ CELERY_BEAT_SCHEDULE = {
     "notifications-daily-digest": {
         "task": "apps.notifications.tasks.notifications_queue_digests",
         "schedule": crontab(hour=8, minute=0),
+    },
+    "ideas-challenge-schedule": {
+        "task": "apps.ideas.tasks.ideas_challenge_schedule",
+        "schedule": crontab(minute="*/5"),
     },
     # Before the 08:00 digest, so reminders sent as digest go out the same morning.
     "knowledge-stale-reminders": {

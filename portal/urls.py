@@ -14,6 +14,7 @@ urlpatterns = [
     path("search/", include("apps.search.urls")),
     path("knowledge/", include("apps.knowledge.urls")),
     path("cases/", include("apps.cases.urls")),
+    path("ideas/", include("apps.ideas.urls")),
     path("", include("apps.core.urls")),
 ]
 

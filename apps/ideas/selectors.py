@@ -1,0 +1,516 @@
+"""Reads for the idea challenge, shaped for each page so templates never query.
+
+Hidden counts: whether a user may see vote counts is decided here, once, by
+`counts_visible()`. When they are hidden, idea querysets defer `vote_count` and every
+idea handed to a page has `vote_count = None` and `visible_count = None`, so a template,
+fragment or export cannot show the number, sort by it or leak it in the page source.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    Window,
+)
+from django.db.models.functions import Coalesce, Rank
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.models import Department, User
+from apps.ideas.models import (
+    AnswerStatus,
+    Attachment,
+    Category,
+    Challenge,
+    Coauthor,
+    Comment,
+    Follow,
+    Idea,
+    IdeaEvent,
+    Vote,
+)
+from apps.ideas.rules import is_coe_or_admin
+
+SORTS = ("new", "popular", "old")
+
+
+# --- counts --------------------------------------------------------------------------------
+
+
+def counts_visible(challenge: Challenge, user, now=None) -> bool:
+    """May this user see vote counts of this challenge now?
+
+    Without the hide setting, always. With it: nobody while voting is open, nor before;
+    after voting has closed only the COE (to prepare the results); after the results are
+    published whoever may see the results."""
+    if not challenge.hide_counts_while_voting:
+        return True
+    now = now or timezone.now()
+    if challenge.results_published_at and challenge.results_published_at <= now:
+        return user.has_perm("ideas.view_results", challenge)
+    if now >= challenge.voting_end:
+        return bool(is_coe_or_admin(user))
+    return False
+
+
+def _hide_counts(ideas) -> None:
+    for idea in ideas:
+        idea.vote_count = None
+        idea.visible_count = None
+
+
+# --- challenges ----------------------------------------------------------------------------
+
+
+def challenge_list() -> QuerySet[Challenge]:
+    return Challenge.objects.annotate(
+        idea_count=Count("ideas", filter=Q(ideas__status=Idea.Status.APPROVED)),
+    ).order_by("-submission_start", "-id")
+
+
+def challenge_get(pk: int) -> Challenge:
+    challenge = Challenge.objects.filter(pk=pk).prefetch_related("categories").first()
+    if challenge is None:
+        raise Http404
+    return challenge
+
+
+def challenge_stats(challenge: Challenge) -> dict:
+    """Published idea count (and, for the COE, how many wait for approval), one query."""
+    return Idea.objects.filter(challenge=challenge).aggregate(
+        published=Count("pk", filter=Q(status=Idea.Status.APPROVED)),
+        waiting=Count("pk", filter=Q(status=Idea.Status.SUBMITTED)),
+    )
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The voter's position in a challenge: votes used and, with the budget rule, left."""
+
+    used: int
+    total: int | None
+
+    @property
+    def left(self) -> int | None:
+        return None if self.total is None else max(0, self.total - self.used)
+
+
+def budget_for(challenge: Challenge, user) -> Budget:
+    used = Vote.objects.filter(challenge=challenge, voter=user).count()
+    return Budget(used=used, total=challenge.votes_per_person)
+
+
+# --- ideas ---------------------------------------------------------------------------------
+
+
+_NAME_FIELDS = ("display_name", "first_name", "last_name", "username")
+LIST_FIELDS = (
+    "challenge_id", "title", "summary", "status", "vote_count", "submitted_at",
+    "category__name_ja", "category__name_en",
+    "department__name_ja", "department__name_en",
+    *(f"author__{name}" for name in _NAME_FIELDS),
+)  # fmt: skip
+
+
+def _coauthors_prefetch() -> Prefetch:
+    return Prefetch(
+        "coauthors",
+        queryset=Coauthor.objects.select_related("user")
+        .only("idea_id", "user_id", "status", *(f"user__{name}" for name in _NAME_FIELDS))
+        .order_by("invited_at", "id"),
+    )
+
+
+def idea_list(
+    challenge: Challenge, *, user, show_counts: bool, sort: str = "new", category_id: int | None = None
+) -> QuerySet[Idea]:
+    """Published ideas of a challenge for the list page, each with `has_voted` (by this
+    user) and `comment_count`. "popular" sorts by count only when counts are visible;
+    otherwise it is ignored (the order would tell the counts). The per-row subqueries
+    run only for the rows of the page: the order comes from an index and a LIMIT."""
+    ideas = (
+        Idea.objects.filter(challenge=challenge, status=Idea.Status.APPROVED)
+        .select_related("category", "department", "author")
+        # Only what a card shows: loading whole rows (the author's too) cost more than the query.
+        .only(*LIST_FIELDS)
+        .annotate(
+            has_voted=Exists(Vote.objects.filter(idea=OuterRef("pk"), voter=user)),
+            comment_count=Coalesce(
+                Subquery(
+                    Comment.objects.filter(idea=OuterRef("pk"), hidden_reason="")
+                    .order_by()
+                    .values("idea")
+                    .annotate(n=Count("pk"))
+                    .values("n")[:1]
+                ),
+                0,
+            ),
+        )
+    )
+    if category_id:
+        ideas = ideas.filter(category_id=category_id)
+    if show_counts:
+        ideas = ideas.annotate(visible_count=F("vote_count"))
+    else:
+        ideas = ideas.defer("vote_count").annotate(visible_count=Value(None, output_field=IntegerField()))
+    if sort == "popular" and show_counts:
+        return ideas.order_by("-vote_count", "-submitted_at", "-id")
+    if sort == "old":
+        return ideas.order_by("submitted_at", "id")
+    return ideas.order_by("-submitted_at", "-id")
+
+
+def ideas_decorate(ideas: list[Idea], *, user, show_counts: bool) -> list[Idea]:
+    """Attach the accepted co-authors' names (one query of plain values for the page),
+    mark the user's own ideas, and blank the counts when they are hidden."""
+    names: dict[int, list[tuple[int, str]]] = {}
+    if ideas:
+        rows = (
+            Coauthor.objects.filter(idea_id__in=[idea.pk for idea in ideas], status=Coauthor.Status.ACCEPTED)
+            .order_by("invited_at", "id")
+            .values_list("idea_id", "user_id", *(f"user__{name}" for name in _NAME_FIELDS))
+        )
+        for idea_id, user_id, display, first, last, username in rows:
+            full = display or f"{first} {last}".strip() or username
+            names.setdefault(idea_id, []).append((user_id, full))
+    for idea in ideas:
+        coauthors = names.get(idea.pk, [])
+        idea.coauthor_names = [name for _pk, name in coauthors]
+        idea.is_mine = idea.author_id == user.pk or any(pk == user.pk for pk, _name in coauthors)
+    if not show_counts:
+        _hide_counts(ideas)
+    return ideas
+
+
+def idea_get(pk: int, viewer=None) -> Idea:
+    """An idea with everything its page shows, before any permission check; with a
+    viewer, also whether they liked (`viewer_voted`) and follow it (`viewer_follows`)."""
+    ideas = Idea.objects.filter(pk=pk)
+    if viewer is not None:
+        ideas = ideas.annotate(
+            viewer_voted=Exists(Vote.objects.filter(idea=OuterRef("pk"), voter=viewer)),
+            viewer_follows=Exists(Follow.objects.filter(idea=OuterRef("pk"), user=viewer)),
+        )
+    found = list(
+        ideas.select_related("challenge", "category", "department", "author", "merged_into", "answer_status")
+        # The duplicate's target shows only its title; the author only their name.
+        .defer(
+            "merged_into__body",
+            "merged_into__summary",
+            "merged_into__return_reason",
+            "merged_into__answer_text",
+            "author__password",
+            "author__email",
+            "author__employee_number",
+        )
+        .prefetch_related(
+            _coauthors_prefetch(),
+            Prefetch("attachments", queryset=Attachment.objects.order_by("created_at", "id")),
+        )
+        # One row by primary key: no ORDER BY to build (first() would add the model's ordering).
+        .order_by()
+    )
+    if not found:
+        raise Http404
+    return found[0]
+
+
+def idea_detail_for_user(user, pk: int, *, now=None) -> Idea:
+    """The idea if the user may see it (404 otherwise, so unpublished ideas do not
+    even show that they exist), its count blanked when hidden."""
+    idea = idea_get(pk, viewer=user)
+    if not user.has_perm("ideas.view_idea", idea):
+        raise Http404
+    idea.visible_count = idea.vote_count
+    if not counts_visible(idea.challenge, user, now):
+        _hide_counts([idea])
+    return idea
+
+
+def idea_for_edit(user, pk: int) -> Idea:
+    idea = idea_get(pk)
+    if not user.has_perm("ideas.view_idea", idea):
+        raise Http404
+    if not user.has_perm("ideas.change_idea", idea):
+        raise PermissionDenied
+    return idea
+
+
+def idea_page_facts(idea: Idea, user) -> dict:
+    """The viewer's relation to an idea (loaded by idea_detail_for_user) and, while voting
+    is open, their budget in its challenge (one query)."""
+    return {
+        "has_voted": idea.viewer_voted,
+        "is_following": idea.viewer_follows,
+        "budget": budget_for(idea.challenge, user) if idea.challenge.is_voting_open() else None,
+    }
+
+
+def comment_list(idea: Idea) -> list[Comment]:
+    return list(Comment.objects.filter(idea=idea).select_related("author", "author__department"))
+
+
+EVENT_LABELS = {
+    "created": _("Created"),
+    "edited": _("Edited"),
+    "edited_after_votes": _("Edited after it had received votes"),
+    "submitted": _("Submitted to the COE"),
+    "published": _("Published"),
+    "approved": _("Approved and published by the COE"),
+    "returned": _("Returned to the author"),
+    "withdrawn": _("Withdrawn by the author"),
+    "coauthor_invited": _("Co-author invited"),
+    "coauthor_accepted": _("Co-author joined"),
+    "coauthor_declined": _("Co-author declined"),
+    "merged": _("Merged into another idea"),
+    "merged_from": _("A duplicate was merged into this idea"),
+    "answered": _("Official answer"),
+}
+# Notes everybody who sees the idea may read; the others (a return reason, an invitee's
+# name) only the authors and the COE.
+PUBLIC_NOTES = {"merged", "merged_from", "answered"}
+
+
+def event_list(idea: Idea) -> list[IdeaEvent]:
+    events = list(IdeaEvent.objects.filter(idea=idea).select_related("actor"))
+    for event in events:
+        event.label = EVENT_LABELS.get(event.action, event.action)
+        event.public_note = event.note if event.action in PUBLIC_NOTES else ""
+    return events
+
+
+def merge_targets(idea: Idea) -> QuerySet[Idea]:
+    return (
+        Idea.objects.filter(challenge_id=idea.challenge_id, status=Idea.Status.APPROVED)
+        .exclude(pk=idea.pk)
+        .only("pk", "title")
+        .order_by("title")
+    )
+
+
+def answer_statuses() -> QuerySet[AnswerStatus]:
+    return AnswerStatus.objects.all()
+
+
+def moderation_queue(challenge: Challenge | None = None) -> QuerySet[Idea]:
+    ideas = (
+        Idea.objects.filter(status=Idea.Status.SUBMITTED)
+        .select_related("challenge", "category", "department", "author")
+        .order_by("submitted_at", "id")
+    )
+    if challenge is not None:
+        ideas = ideas.filter(challenge=challenge)
+    return ideas
+
+
+def my_ideas(user, challenge: Challenge | None = None, limit: int | None = None) -> list[Idea]:
+    """Ideas the user wrote or co-authors (accepted), newest first; no counts shown."""
+    # A subquery, not a join: no DISTINCT, and both halves can use their index.
+    coauthored = Coauthor.objects.filter(user=user, status=Coauthor.Status.ACCEPTED).values("idea_id")
+    ideas = (
+        Idea.objects.filter(Q(author=user) | Q(pk__in=coauthored))
+        .exclude(status=Idea.Status.MERGED)
+        .select_related("challenge", "category")
+        .defer("vote_count", "body")
+        .order_by("-updated_at", "-id")
+    )
+    if challenge is not None:
+        ideas = ideas.filter(challenge=challenge)
+    ideas = list(ideas[:limit] if limit else ideas)
+    _hide_counts(ideas)
+    return ideas
+
+
+def invitations_for(user) -> list[Coauthor]:
+    return list(
+        Coauthor.objects.filter(user=user, status=Coauthor.Status.INVITED)
+        .select_related("idea", "idea__author")
+        .order_by("-invited_at")
+    )
+
+
+def categories_of(challenge: Challenge) -> list[Category]:
+    return list(challenge.categories.all())
+
+
+# --- results -------------------------------------------------------------------------------
+
+
+def _percent(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate * 100:.1f}%"
+
+
+@dataclass
+class DepartmentParticipation:
+    department: Department | None
+    staff: int
+    voters: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.voters / self.staff if self.staff else None
+
+    @property
+    def rate_display(self) -> str:
+        return _percent(self.rate)
+
+
+@dataclass
+class Results:
+    challenge: Challenge
+    ranking: QuerySet  # ideas annotated with `rank`, best first
+    total_votes: int
+    unique_voters: int
+    staff: int
+    departments: list[DepartmentParticipation]
+    leaders: list[tuple[Category, list[Idea]]]
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def participation(self) -> float | None:
+        return self.unique_voters / self.staff if self.staff else None
+
+    @property
+    def participation_display(self) -> str:
+        return _percent(self.participation)
+
+    @property
+    def tally_text(self) -> str:
+        return "\n".join(self.lines)
+
+    @property
+    def digest_matches(self) -> bool:
+        return bool(self.challenge.seal_digest) and Challenge.digest_of(self._pairs) == self.challenge.seal_digest
+
+    _pairs: list[tuple[int, int]] = field(default_factory=list)
+
+
+def ranking(challenge: Challenge) -> QuerySet[Idea]:
+    """Published ideas with their competition rank (1, 2, 2, 4 …), computed by the database."""
+    return (
+        Idea.objects.filter(challenge=challenge, status=Idea.Status.APPROVED)
+        .select_related("category", "department", "author", "answer_status")
+        .prefetch_related(_coauthors_prefetch())
+        .annotate(rank=Window(Rank(), order_by=F("vote_count").desc()), visible_count=F("vote_count"))
+        .order_by("rank", "pk")
+    )
+
+
+def tally_pairs(challenge: Challenge) -> list[tuple[int, int]]:
+    """The sorted (idea id, count) list the seal digest is computed over."""
+    return list(
+        Idea.objects.filter(challenge=challenge, status=Idea.Status.APPROVED)
+        .order_by("pk")
+        .values_list("pk", "vote_count")
+    )
+
+
+def participation_by_department(challenge: Challenge) -> list[DepartmentParticipation]:
+    """Voters (by their department when they voted) ÷ active staff of each department."""
+    voters = dict(
+        Vote.objects.filter(challenge=challenge, idea__status=Idea.Status.APPROVED)
+        .values("voter_department_id")
+        .annotate(n=Count("voter_id", distinct=True))
+        .values_list("voter_department_id", "n")
+    )
+    staff = dict(
+        User.objects.filter(is_active=True)
+        .values("department_id")
+        .annotate(n=Count("pk"))
+        .values_list("department_id", "n")
+    )
+    ids = {pk for pk in (*voters, *staff) if pk is not None}
+    departments = {d.pk: d for d in Department.objects.filter(pk__in=ids)}
+    rows = [
+        DepartmentParticipation(department=departments[pk], staff=staff.get(pk, 0), voters=voters.get(pk, 0))
+        for pk in sorted(ids, key=lambda pk: (departments[pk].sort_order, departments[pk].code))
+    ]
+    if voters.get(None) or staff.get(None):
+        rows.append(DepartmentParticipation(department=None, staff=staff.get(None, 0), voters=voters.get(None, 0)))
+    return rows
+
+
+def category_leaders(challenge: Challenge) -> list[tuple[Category, list[Idea]]]:
+    leaders = (
+        Idea.objects.filter(challenge=challenge, status=Idea.Status.APPROVED, category__isnull=False)
+        .select_related("category")
+        .annotate(category_rank=Window(Rank(), partition_by=F("category_id"), order_by=F("vote_count").desc()))
+        .filter(category_rank=1, vote_count__gt=0)
+        .order_by("category__sort_order", "category_id", "pk")
+    )
+    grouped: dict[int, tuple[Category, list[Idea]]] = {}
+    for idea in leaders:
+        grouped.setdefault(idea.category_id, (idea.category, []))[1].append(idea)
+    return list(grouped.values())
+
+
+def results_for(challenge: Challenge) -> Results:
+    totals = Vote.objects.filter(challenge=challenge, idea__status=Idea.Status.APPROVED).aggregate(
+        voters=Count("voter_id", distinct=True)
+    )
+    total_votes = (
+        Idea.objects.filter(challenge=challenge, status=Idea.Status.APPROVED).aggregate(n=Sum("vote_count"))["n"] or 0
+    )
+    pairs = tally_pairs(challenge)
+    return Results(
+        challenge=challenge,
+        ranking=ranking(challenge),
+        total_votes=total_votes,
+        unique_voters=totals["voters"],
+        staff=User.objects.filter(is_active=True).count(),
+        departments=participation_by_department(challenge),
+        leaders=category_leaders(challenge),
+        lines=[f"{idea_id}:{count}" for idea_id, count in pairs],
+        _pairs=pairs,
+    )
+
+
+def export_rows(challenge: Challenge, *, show_counts: bool) -> QuerySet[Idea]:
+    """Ideas for CSV/Excel: ranked when counts are visible, by id (no rank, no count) otherwise."""
+    if show_counts:
+        return ranking(challenge)
+    return (
+        Idea.objects.filter(challenge=challenge, status=Idea.Status.APPROVED)
+        .select_related("category", "department", "author", "answer_status")
+        .prefetch_related(_coauthors_prefetch())
+        .defer("vote_count")
+        .order_by("pk")
+    )
+
+
+# --- home ----------------------------------------------------------------------------------
+
+
+def current_challenges(now=None, limit: int = 5) -> list[Challenge]:
+    """Challenges not yet over, and those whose results came out in the last 30 days."""
+    now = now or timezone.now()
+    recent = now - timedelta(days=30)
+    return list(
+        Challenge.objects.filter(Q(voting_end__gt=now) | Q(results_published_at__gte=recent)).order_by(
+            "voting_end", "id"
+        )[:limit]
+    )
+
+
+def home_context(request) -> dict:
+    user = request.user
+    can_moderate = user.has_perm("ideas.moderate_idea")
+    return {
+        "challenges": current_challenges(),
+        "my_ideas": my_ideas(user, limit=5),
+        "waiting_count": moderation_queue().count() if can_moderate else None,
+        "can_moderate": can_moderate,
+    }

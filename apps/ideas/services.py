@@ -1,0 +1,584 @@
+"""Writes for the idea challenge. Every rule the issue states is enforced here, on the
+server and in Japan time, whatever the page showed the user."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import User
+from apps.core.services import audit_log
+from apps.ideas.models import Attachment, Category, Challenge, Coauthor, Comment, Follow, Idea, IdeaEvent, Vote
+from apps.ideas.uploads import MAX_FILES, PreparedUpload
+from apps.notifications.services import notification_send
+from apps.search.services import search_index_update
+
+# The "voting closes soon" reminder goes out this long before voting closes.
+CLOSING_REMINDER = timedelta(days=2)
+
+
+class IdeaRuleError(Exception):
+    """A rule of the challenge refused the action; `message` is shown to the user."""
+
+    def __init__(self, message: str, *, code: str, status: int = 409):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.status = status
+
+
+@dataclass(frozen=True)
+class VoteResult:
+    idea_id: int
+    voted: bool
+    votes_left: int | None  # None for the one-いいね-per-idea rule
+
+
+def _is_author(idea: Idea, user: User) -> bool:
+    return idea.author_id == user.pk or idea.coauthors.filter(user=user, status=Coauthor.Status.ACCEPTED).exists()
+
+
+def _votes_left(challenge: Challenge, voter: User) -> int | None:
+    if challenge.vote_kind != Challenge.VoteKind.BUDGET:
+        return None
+    return challenge.vote_budget - Vote.objects.filter(challenge=challenge, voter=voter).count()
+
+
+def vote_cast(*, voter: User, idea_id: int, now=None) -> VoteResult:
+    """Add the voter's いいね to an idea.
+
+    Exact under concurrency: the voter's user row is locked first, so one person's votes
+    are serialised and the budget count is true; the (voter, idea) unique constraint
+    refuses a double vote even if two requests pass the checks together; the counter is
+    moved with F() in the same transaction, so it equals the rows that exist.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = User.objects.select_for_update().only("pk", "department_id").get(pk=voter.pk)
+        idea = Idea.objects.select_related("challenge").filter(pk=idea_id).first()
+        if idea is None or idea.status != Idea.Status.APPROVED:
+            raise IdeaRuleError(_("This idea cannot be voted for."), code="not_votable", status=404)
+        challenge = idea.challenge
+        if not challenge.is_voting_open(now):
+            raise IdeaRuleError(_("Voting for this challenge is not open."), code="window_closed")
+        if _is_author(idea, locked):
+            raise IdeaRuleError(_("You cannot vote for your own idea."), code="own_idea", status=403)
+        if (
+            not challenge.own_department_may_vote
+            and idea.department_id is not None
+            and idea.department_id == locked.department_id
+        ):
+            raise IdeaRuleError(
+                _("In this challenge, staff of the idea's department cannot vote for it."),
+                code="own_department",
+                status=403,
+            )
+        if Vote.objects.filter(voter=locked, idea=idea).exists():
+            raise IdeaRuleError(_("You have already voted for this idea."), code="already_voted")
+        left = _votes_left(challenge, locked)
+        if left is not None and left <= 0:
+            raise IdeaRuleError(
+                _("You have used all %(budget)d of your votes in this challenge. Withdraw one to vote again.")
+                % {"budget": challenge.vote_budget},
+                code="budget_used",
+            )
+        try:
+            with transaction.atomic():
+                Vote.objects.create(
+                    idea=idea, challenge=challenge, voter=locked, voter_department_id=locked.department_id
+                )
+        except IntegrityError as exc:
+            raise IdeaRuleError(_("You have already voted for this idea."), code="already_voted") from exc
+        Idea.objects.filter(pk=idea.pk).update(vote_count=F("vote_count") + 1)
+    return VoteResult(idea_id=idea.pk, voted=True, votes_left=None if left is None else left - 1)
+
+
+def vote_withdraw(*, voter: User, idea_id: int, now=None) -> VoteResult:
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = User.objects.select_for_update().only("pk").get(pk=voter.pk)
+        idea = Idea.objects.select_related("challenge").filter(pk=idea_id).first()
+        if idea is None:
+            raise IdeaRuleError(_("This idea does not exist."), code="not_found", status=404)
+        if not idea.challenge.is_voting_open(now):
+            raise IdeaRuleError(
+                _("Voting for this challenge is closed; votes can no longer change."), code="window_closed"
+            )
+        deleted, _rows = Vote.objects.filter(voter=locked, idea=idea).delete()
+        if not deleted:
+            raise IdeaRuleError(_("You have not voted for this idea."), code="not_voted")
+        Idea.objects.filter(pk=idea.pk).update(vote_count=F("vote_count") - 1)
+        left = _votes_left(idea.challenge, locked)
+    return VoteResult(idea_id=idea.pk, voted=False, votes_left=left)
+
+
+def challenge_seal(*, challenge_id: int, now=None) -> Challenge:
+    """Freeze the tally once voting has closed: counts are recomputed from the votes
+    themselves and a SHA-256 digest of the sorted (idea, count) list is stored for the
+    results page, so anyone can later check that nothing changed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        challenge = Challenge.objects.select_for_update().get(pk=challenge_id)
+        if challenge.sealed_at:
+            return challenge
+        if now < challenge.voting_end:
+            raise IdeaRuleError(_("Voting is still open; the tally cannot be sealed yet."), code="still_open")
+        rows = list(
+            Idea.objects.filter(challenge=challenge)
+            .annotate(real=Count("votes"))
+            .values_list("pk", "status", "vote_count", "real")
+        )
+        for idea_id, _status, stored, real in rows:
+            if stored != real:
+                Idea.objects.filter(pk=idea_id).update(vote_count=real)
+        challenge.seal_digest = Challenge.digest_of(
+            [(idea_id, real) for idea_id, status, _stored, real in rows if status == Idea.Status.APPROVED]
+        )
+        challenge.sealed_at = now
+        challenge.save(update_fields=["seal_digest", "sealed_at"])
+        audit_log(action="ideas.tally_sealed", target=challenge, data={"digest": challenge.seal_digest})
+    return challenge
+
+
+# --- ideas -----------------------------------------------------------------------------
+
+
+def _event(idea: Idea, actor: User | None, action: str, note: str = "") -> None:
+    IdeaEvent.objects.create(idea=idea, actor=actor, action=action, note=note)
+
+
+def _followers_and_authors(idea: Idea) -> list[User]:
+    ids = {idea.author_id}
+    ids |= set(idea.coauthors.filter(status=Coauthor.Status.ACCEPTED).values_list("user_id", flat=True))
+    ids |= set(idea.followers.values_list("user_id", flat=True))
+    return list(User.objects.filter(pk__in=ids, is_active=True))
+
+
+def idea_save(
+    *,
+    author: User,
+    challenge: Challenge,
+    idea: Idea | None = None,
+    title: str,
+    summary: str,
+    body: str = "",
+    category=None,
+    department=None,
+    tags: str = "",
+    submit: bool = False,
+    attachments_add: Sequence[PreparedUpload] = (),
+    attachments_remove: Sequence[int] = (),
+    now=None,
+) -> Idea:
+    """Create or edit an idea; `submit` sends it to the COE (or publishes it at once when
+    the challenge has no pre-moderation). Editing an idea that has votes is recorded.
+    At most MAX_FILES images and attachments per idea, counted after removals."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        if idea is not None:
+            challenge = idea.challenge
+        if idea is None:
+            if not challenge.is_accepting_ideas(now):
+                raise IdeaRuleError(_("This challenge is not accepting ideas now."), code="window_closed")
+            idea = Idea(challenge=challenge, author=author, department=department or author.department)
+            created = True
+        else:
+            idea = Idea.objects.select_for_update().get(pk=idea.pk)
+            created = False
+            if idea.status in (Idea.Status.WITHDRAWN, Idea.Status.MERGED):
+                raise IdeaRuleError(_("A withdrawn or merged idea cannot be edited."), code="closed_idea")
+        had_votes = not created and idea.vote_count > 0
+        idea.title, idea.summary, idea.body, idea.tags = title, summary, body, tags
+        idea.category = category
+        if department is not None:
+            idea.department = department
+        was_draft = idea.status == Idea.Status.DRAFT
+        newly_submitted = submit and idea.status in (Idea.Status.DRAFT, Idea.Status.RETURNED)
+        if newly_submitted:
+            if not challenge.is_accepting_ideas(now):
+                raise IdeaRuleError(_("This challenge is not accepting ideas now."), code="window_closed")
+            idea.status = Idea.Status.SUBMITTED if challenge.premoderation else Idea.Status.APPROVED
+            idea.submitted_at = now
+        idea.save()
+        _attachments_update(idea, author, attachments_add, attachments_remove)
+        if created:
+            _event(idea, author, "created")
+        elif had_votes:
+            _event(idea, author, "edited_after_votes", _("Edited after it had received votes."))
+        elif not was_draft:
+            _event(idea, author, "edited")
+        if newly_submitted and idea.status == Idea.Status.APPROVED:
+            _event(idea, author, "published")
+        search_index_update(obj=idea)
+        if newly_submitted and idea.status == Idea.Status.SUBMITTED:
+            _event(idea, author, "submitted")
+            coe = User.objects.filter(groups__name="coe", is_active=True)
+            notification_send(
+                recipients=coe, kind="idea_submitted", params={"title": idea.title}, url=_url(idea), actor=author
+            )
+    return idea
+
+
+def _attachments_update(idea: Idea, actor: User, add: Sequence[PreparedUpload], remove: Sequence[int]) -> None:
+    if remove:
+        doomed = list(Attachment.objects.filter(idea=idea, pk__in=list(remove)))
+        Attachment.objects.filter(pk__in=[a.pk for a in doomed]).delete()
+        # Files go only once the rows are surely gone.
+        for attachment in doomed:
+            transaction.on_commit(lambda f=attachment.file: f.storage.delete(f.name))
+    if not add:
+        return
+    if Attachment.objects.filter(idea=idea).count() + len(add) > MAX_FILES:
+        raise IdeaRuleError(
+            _("An idea can have at most %(max)d images and attachments.") % {"max": MAX_FILES},
+            code="too_many_files",
+            status=400,
+        )
+    for upload in add:
+        attachment = Attachment(
+            idea=idea, name=upload.name, kind=upload.kind, size=len(upload.content), uploaded_by=actor
+        )
+        # The file is written before the row; a rolled-back transaction leaves an orphan file, never a broken row.
+        attachment.file.save(upload.storage_name(), ContentFile(upload.content), save=False)
+        attachment.save()
+
+
+def _refuse_if_sealed(challenge: Challenge) -> None:
+    if challenge.sealed_at:
+        raise IdeaRuleError(
+            _("The tally of this challenge is sealed; its ideas can no longer change status."), code="sealed"
+        )
+
+
+def _url(idea: Idea) -> str:
+    return reverse("ideas:idea_detail", args=[idea.pk])
+
+
+def idea_moderate(*, idea_id: int, actor: User, approve: bool, reason: str = "") -> Idea:
+    with transaction.atomic():
+        idea = Idea.objects.select_for_update(of=("self",)).select_related("challenge").get(pk=idea_id)
+        if idea.status != Idea.Status.SUBMITTED:
+            raise IdeaRuleError(_("Only ideas waiting for approval can be approved or returned."), code="bad_state")
+        _refuse_if_sealed(idea.challenge)
+        if approve:
+            idea.status = Idea.Status.APPROVED
+            idea.return_reason = ""
+            kind, action = "idea_approved", "approved"
+        else:
+            if not reason.strip():
+                raise IdeaRuleError(_("Please give the author a reason."), code="reason_required", status=400)
+            idea.status = Idea.Status.RETURNED
+            idea.return_reason = reason
+            kind, action = "idea_returned", "returned"
+        idea.save(update_fields=["status", "return_reason", "updated_at"])
+        _event(idea, actor, action, reason)
+        search_index_update(obj=idea)
+        notification_send(
+            recipients=[idea.author], kind=kind, params={"title": idea.title}, url=_url(idea), actor=actor
+        )
+    return idea
+
+
+def idea_withdraw(*, idea_id: int, actor: User) -> Idea:
+    with transaction.atomic():
+        idea = Idea.objects.select_for_update(of=("self",)).select_related("challenge").get(pk=idea_id)
+        if idea.author_id != actor.pk:
+            raise IdeaRuleError(_("Only the author can withdraw an idea."), code="not_author", status=403)
+        if idea.status in (Idea.Status.WITHDRAWN, Idea.Status.MERGED):
+            raise IdeaRuleError(_("This idea is already withdrawn."), code="bad_state")
+        _refuse_if_sealed(idea.challenge)
+        # Its votes go with it, so voters get their budget back for other ideas.
+        Vote.objects.filter(idea=idea).delete()
+        idea.status = Idea.Status.WITHDRAWN
+        idea.vote_count = 0
+        idea.save(update_fields=["status", "vote_count", "updated_at"])
+        _event(idea, actor, "withdrawn")
+        search_index_update(obj=idea)
+    return idea
+
+
+def coauthor_invite(*, idea_id: int, actor: User, user: User) -> Coauthor:
+    with transaction.atomic():
+        idea = Idea.objects.get(pk=idea_id)
+        if idea.author_id != actor.pk:
+            raise IdeaRuleError(_("Only the author can invite co-authors."), code="not_author", status=403)
+        if user.pk == actor.pk:
+            raise IdeaRuleError(_("You are already the author."), code="self", status=400)
+        coauthor, created = Coauthor.objects.get_or_create(idea=idea, user=user)
+        if not created:
+            raise IdeaRuleError(_("This person has already been invited."), code="duplicate", status=400)
+        _event(idea, actor, "coauthor_invited", user.get_full_name())
+        notification_send(
+            recipients=[user],
+            kind="idea_coauthor_invited",
+            params={"title": idea.title, "name": actor.get_full_name()},
+            url=_url(idea),
+            actor=actor,
+        )
+    return coauthor
+
+
+def coauthor_answer(*, idea_id: int, user: User, accept: bool) -> Coauthor:
+    with transaction.atomic():
+        coauthor = Coauthor.objects.select_for_update().filter(idea_id=idea_id, user=user).first()
+        if coauthor is None or coauthor.status != Coauthor.Status.INVITED:
+            raise IdeaRuleError(
+                _("There is no open invitation for you on this idea."), code="no_invitation", status=404
+            )
+        coauthor.status = Coauthor.Status.ACCEPTED if accept else Coauthor.Status.DECLINED
+        coauthor.save(update_fields=["status"])
+        # A new co-author may not keep a vote on their own idea.
+        if accept and Vote.objects.filter(idea_id=idea_id, voter=user).exists():
+            Vote.objects.filter(idea_id=idea_id, voter=user).delete()
+            Idea.objects.filter(pk=idea_id).update(vote_count=F("vote_count") - 1)
+        _event(coauthor.idea, user, "coauthor_accepted" if accept else "coauthor_declined")
+    return coauthor
+
+
+def comment_add(*, idea_id: int, author: User, body: str) -> Comment:
+    body = body.strip()
+    if not body:
+        raise IdeaRuleError(_("Please write a comment."), code="empty", status=400)
+    with transaction.atomic():
+        idea = Idea.objects.get(pk=idea_id)
+        if idea.status != Idea.Status.APPROVED:
+            raise IdeaRuleError(_("Comments are open on published ideas only."), code="not_published", status=403)
+        comment = Comment.objects.create(idea=idea, author=author, body=body)
+        notification_send(
+            recipients=_followers_and_authors(idea),
+            kind="idea_commented",
+            params={"title": idea.title, "name": author.get_full_name()},
+            url=_url(idea) + f"#comment-{comment.pk}",
+            actor=author,
+        )
+    return comment
+
+
+def comment_hide(*, comment_id: int, actor: User, reason: str) -> Comment:
+    if not reason.strip():
+        raise IdeaRuleError(_("Please give a reason; the author will see it."), code="reason_required", status=400)
+    with transaction.atomic():
+        comment = Comment.objects.select_for_update().get(pk=comment_id)
+        comment.hidden_reason = reason.strip()
+        comment.hidden_by = actor
+        comment.save(update_fields=["hidden_reason", "hidden_by"])
+        audit_log(action="ideas.comment_hidden", actor=actor, target=comment, data={"reason": reason})
+    return comment
+
+
+def follow_toggle(*, idea_id: int, user: User) -> bool:
+    with transaction.atomic():
+        deleted, _rows = Follow.objects.filter(idea_id=idea_id, user=user).delete()
+        if deleted:
+            return False
+        Follow.objects.get_or_create(idea_id=idea_id, user=user)
+        return True
+
+
+def idea_merge(*, source_id: int, target_id: int, actor: User) -> Idea:
+    """Merge a duplicate into another idea of the same challenge. Votes move to the target
+    only where the voter had not already voted for it (and is not its author); voters of
+    the duplicate are told."""
+    if source_id == target_id:
+        raise IdeaRuleError(_("An idea cannot be merged into itself."), code="same", status=400)
+    with transaction.atomic():
+        source, target = (
+            Idea.objects.select_for_update().get(pk=source_id),
+            Idea.objects.select_for_update().get(pk=target_id),
+        )
+        if source.challenge_id != target.challenge_id:
+            raise IdeaRuleError(
+                _("Only ideas of the same challenge can be merged."), code="other_challenge", status=400
+            )
+        if source.status == Idea.Status.MERGED:
+            raise IdeaRuleError(_("This idea has already been merged."), code="bad_state")
+        if target.status != Idea.Status.APPROVED:
+            raise IdeaRuleError(_("An idea can only be merged into a published idea."), code="target_not_published")
+        _refuse_if_sealed(Challenge.objects.get(pk=source.challenge_id))
+        target_authors = {target.author_id} | set(
+            target.coauthors.filter(status=Coauthor.Status.ACCEPTED).values_list("user_id", flat=True)
+        )
+        already = set(Vote.objects.filter(idea=target).values_list("voter_id", flat=True))
+        voters = list(Vote.objects.filter(idea=source).values_list("voter_id", flat=True))
+        movable = [v for v in voters if v not in already and v not in target_authors]
+        Vote.objects.filter(idea=source, voter_id__in=movable).update(idea=target)
+        Vote.objects.filter(idea=source).delete()
+        Idea.objects.filter(pk=target.pk).update(vote_count=F("vote_count") + len(movable))
+        source.status = Idea.Status.MERGED
+        source.merged_into = target
+        source.vote_count = 0
+        source.save(update_fields=["status", "merged_into", "vote_count", "updated_at"])
+        _event(source, actor, "merged", target.title)
+        _event(target, actor, "merged_from", source.title)
+        search_index_update(obj=source)
+        notification_send(
+            recipients=User.objects.filter(pk__in=voters, is_active=True),
+            kind="idea_merged",
+            params={"title": source.title, "target": target.title},
+            url=_url(target),
+            actor=actor,
+        )
+    return target
+
+
+def idea_answer(*, idea_id: int, actor: User, status, text: str) -> Idea:
+    with transaction.atomic():
+        idea = Idea.objects.select_for_update().get(pk=idea_id)
+        if idea.status != Idea.Status.APPROVED:
+            raise IdeaRuleError(_("Only published ideas receive an official answer."), code="bad_state")
+        idea.answer_status = status
+        idea.answer_text = text
+        idea.answered_at = timezone.now()
+        idea.save(update_fields=["answer_status", "answer_text", "answered_at", "updated_at"])
+        _event(idea, actor, "answered", str(status))
+        search_index_update(obj=idea)
+        notification_send(
+            recipients=_followers_and_authors(idea),
+            kind="idea_answered",
+            params={"title": idea.title, "status": status.name},
+            url=_url(idea),
+            actor=actor,
+        )
+    return idea
+
+
+def challenge_publish_results(*, challenge_id: int, actor: User, now=None) -> Challenge:
+    now = now or timezone.now()
+    challenge = challenge_seal(challenge_id=challenge_id, now=now)
+    with transaction.atomic():
+        challenge = Challenge.objects.select_for_update().get(pk=challenge_id)
+        if challenge.results_published_at:
+            return challenge
+        challenge.results_published_at = now
+        challenge.save(update_fields=["results_published_at"])
+        audit_log(action="ideas.results_published", actor=actor, target=challenge)
+        recipients = (
+            User.objects.filter(is_active=True)
+            .filter(Q(ideas__challenge=challenge) | Q(idea_votes__challenge=challenge))
+            .distinct()
+        )
+        notification_send(
+            recipients=recipients,
+            kind="challenge_results",
+            params={"title": challenge.title},
+            url=_challenge_url(challenge),
+            actor=actor,
+        )
+    return challenge
+
+
+def _challenge_url(challenge: Challenge) -> str:
+    return reverse("ideas:challenge_detail", args=[challenge.pk])
+
+
+# --- challenges ---------------------------------------------------------------------------
+
+
+def _category_lines(lines: Iterable[str]) -> list[tuple[str, str]]:
+    """ "日本語名 | English name" lines (the English part optional), blank lines and repeats dropped."""
+    result: list[tuple[str, str]] = []
+    for line in lines:
+        ja, _sep, en = line.partition("|")
+        ja, en = " ".join(ja.split()), " ".join(en.split())
+        if ja and ja not in [r[0] for r in result]:
+            result.append((ja[:100], en[:100]))
+    return result
+
+
+def challenge_save(
+    *,
+    actor: User,
+    challenge: Challenge | None = None,
+    title: str,
+    theme: str,
+    submission_start,
+    submission_end,
+    voting_start,
+    voting_end,
+    vote_kind: str = Challenge.VoteKind.LIKE,
+    vote_budget: int = 3,
+    own_department_may_vote: bool = True,
+    hide_counts_while_voting: bool = False,
+    premoderation: bool = True,
+    results_visibility: str = Challenge.ResultsVisibility.ALL,
+    categories: Sequence[str] = (),
+) -> Challenge:
+    """Create or change a challenge and its categories ("name | English name" per line).
+    A category that ideas already use is kept even when left out, so no idea loses it.
+    The voting rule cannot change once votes exist: budgets already spent would no longer add up."""
+    if not (submission_start < submission_end and voting_start < voting_end):
+        raise IdeaRuleError(_("Each period must end after it starts."), code="bad_window", status=400)
+    if voting_start < submission_start:
+        raise IdeaRuleError(_("Voting cannot open before ideas are accepted."), code="bad_window", status=400)
+    with transaction.atomic():
+        created = challenge is None
+        if created:
+            challenge = Challenge(created_by=actor)
+        else:
+            challenge = Challenge.objects.select_for_update().get(pk=challenge.pk)
+            rule_changed = (challenge.vote_kind, challenge.vote_budget) != (vote_kind, vote_budget)
+            if rule_changed and Vote.objects.filter(challenge=challenge).exists():
+                raise IdeaRuleError(
+                    _("The voting rule cannot change after votes have been cast."), code="votes_exist", status=400
+                )
+            if challenge.sealed_at and (voting_start, voting_end) != (challenge.voting_start, challenge.voting_end):
+                raise IdeaRuleError(_("The tally is sealed; the voting period cannot change."), code="sealed")
+        for field, value in (
+            ("title", title),
+            ("theme", theme),
+            ("submission_start", submission_start),
+            ("submission_end", submission_end),
+            ("voting_start", voting_start),
+            ("voting_end", voting_end),
+            ("vote_kind", vote_kind),
+            ("vote_budget", vote_budget),
+            ("own_department_may_vote", own_department_may_vote),
+            ("hide_counts_while_voting", hide_counts_while_voting),
+            ("premoderation", premoderation),
+            ("results_visibility", results_visibility),
+        ):
+            setattr(challenge, field, value)
+        challenge.save()
+        wanted = _category_lines(categories)
+        existing = {c.name_ja: c for c in Category.objects.filter(challenge=challenge)}
+        for order, (ja, en) in enumerate(wanted):
+            category = existing.pop(ja, None) or Category(challenge=challenge, name_ja=ja)
+            category.name_en, category.sort_order = en, order
+            category.save()
+        Category.objects.filter(pk__in=[c.pk for c in existing.values()], ideas__isnull=True).delete()
+        audit_log(
+            action="ideas.challenge_created" if created else "ideas.challenge_changed", actor=actor, target=challenge
+        )
+    return challenge
+
+
+def challenge_voting_notify(*, challenge_id: int, which: str, now=None) -> int:
+    """Tell all active staff, in one batched notification, that voting has opened ("open")
+    or closes within two days ("closing"). Each is sent at most once per challenge: the
+    timestamp is claimed by a conditional UPDATE in the same transaction as the send, so a
+    second beat run or a second worker finds it taken. Returns how many were notified."""
+    now = now or timezone.now()
+    field, kind = {
+        "open": ("voting_open_notified_at", "challenge_voting_open"),
+        "closing": ("voting_closing_notified_at", "challenge_voting_closing"),
+    }[which]
+    with transaction.atomic():
+        challenge = Challenge.objects.get(pk=challenge_id)
+        if not challenge.is_voting_open(now):
+            return 0
+        if which == "closing" and now < challenge.voting_end - CLOSING_REMINDER:
+            return 0
+        claimed = Challenge.objects.filter(pk=challenge_id, **{f"{field}__isnull": True}).update(**{field: now})
+        if not claimed:
+            return 0
+        staff = User.objects.filter(is_active=True).only("pk", "email", "is_active")
+        sent = notification_send(
+            recipients=staff, kind=kind, params={"title": challenge.title}, url=_challenge_url(challenge)
+        )
+    return len(sent)
