@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "apps.knowledge",
     "apps.cases",
     "apps.ideas",
+    "apps.support",
 ]
 
 MIDDLEWARE = [
@@ -180,6 +181,11 @@ CELERY_BEAT_SCHEDULE = {
     "knowledge-stale-reminders": {
         "task": "apps.knowledge.tasks.knowledge_remind_stale_articles",
         "schedule": crontab(hour=7, minute=30),
+    },
+    # Target warnings (idempotent per due moment) and closing resolved requests past the reopen window.
+    "support-targets": {
+        "task": "apps.support.tasks.support_schedule",
+        "schedule": crontab(minute="*/30"),
     },
 }
 

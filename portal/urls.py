@@ -15,6 +15,7 @@ urlpatterns = [
     path("knowledge/", include("apps.knowledge.urls")),
     path("cases/", include("apps.cases.urls")),
     path("ideas/", include("apps.ideas.urls")),
+    path("support/", include("apps.support.urls")),
     path("", include("apps.core.urls")),
 ]
 

@@ -91,7 +91,7 @@ def find_ids(
     in_title: bool = False,
 ) -> list[int]:
     """Newest matching documents, title or body alike, or only in the title (for "similar
-    content": few, rare terms; newest first, but all matches are read)."""
+    content": few terms, combined so that they are rare; every match is read and sorted)."""
     if backends.vendor() == "postgresql":
         where, params = _pg_filter(kinds, audiences, exclude_id)
         exact, exact_params = _pg_exact(terms)

@@ -226,7 +226,12 @@ def similar(
     lookups += [[w] for w in chosen if frequencies[w] < SIMILAR_DF_CAP]
     for terms, in_title in [(chosen[:2], True)] + [(terms, False) for terms in lookups]:
         ids = find_ids(
-            terms, kinds=kinds, audiences=audiences, limit=SIMILAR_PER_LOOKUP, exclude_id=exclude_id, in_title=in_title
+            terms,
+            kinds=kinds,
+            audiences=audiences,
+            limit=SIMILAR_PER_LOOKUP,
+            exclude_id=exclude_id,
+            in_title=in_title,
         )
         for rank, pk in enumerate(ids):
             found[pk] = min(found.get(pk, rank), rank)

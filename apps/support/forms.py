@@ -1,0 +1,334 @@
+import html
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.utils import flatatt
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.models import User
+from apps.accounts.selectors import department_list
+from apps.support import selectors, uploads
+from apps.support.models import Kind, Priority, Skill, Status, SupportRequest
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+class FastSelect(forms.Select):
+    """A select whose options are built in Python. Django renders each option through its
+    own template (about 0.1 ms each); the queue has hundreds of them (departments, COE
+    members), which would cost more than the rest of the page."""
+
+    options: list | None = None  # set by LightChoiceField; otherwise the usual `choices`
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final_attrs = self.build_attrs(self.attrs, attrs)
+        final_attrs["name"] = name
+        chosen = {str(v) for v in self.format_value(value)}
+        parts = []
+        for option_value, label in self.options if self.options is not None else self.choices:
+            key = "" if option_value is None else str(option_value)
+            selected = " selected" if key in chosen else ""
+            parts.append(f'<option value="{html.escape(key)}"{selected}>{html.escape(str(label))}</option>')
+        return mark_safe(f"<select{flatatt(final_attrs)}>{''.join(parts)}</select>")
+
+
+class LightChoiceField(forms.Field):
+    """A choice among a long list (COE members, departments): the options go to the widget
+    as they are and the value is checked against a set, instead of ChoiceField normalising
+    every choice on every form."""
+
+    widget = FastSelect
+    default_error_messages = {"invalid_choice": _("Select a valid choice. That choice is not one of the options.")}
+
+    def __init__(self, *, coerce=str, empty_value="", **kwargs):
+        super().__init__(**kwargs)
+        self.coerce, self.empty_value = coerce, empty_value
+        self.valid: set[str] = set()
+
+    def set_options(self, options: list[tuple]) -> None:
+        self.widget.options = options
+        self.valid = {str(value) for value, _label in options if value not in ("", None)}
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return self.empty_value
+        if str(value) not in self.valid:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        try:
+            return self.coerce(value)
+        except (TypeError, ValueError):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice") from None
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class AttachmentsMixin:
+    """Files are checked one by one; good files of a form that fails elsewhere are kept
+    (apps.support.uploads) and come back as a signed token, so they need not be chosen again."""
+
+    def _init_files(self, user: User) -> None:
+        self.user = user
+        self.fields["attachments"].help_text = uploads.help_text()
+        self.kept: list[uploads.KeptFile] = uploads.kept_from_token(self.data.get("kept_files", ""), user_id=user.pk)
+        self.good_uploads: list = []
+
+    def clean_attachments(self):
+        files, errors = self.cleaned_data.get("attachments") or [], []
+        for upload in files:
+            try:
+                uploads.check_upload(upload)
+                self.good_uploads.append(upload)
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+        if len(files) + len(self.kept) > uploads.MAX_FILES:
+            errors.append(uploads.too_many(len(files)).messages[0])
+        if errors:
+            raise ValidationError(errors)
+        return files
+
+    def keep_files(self) -> str:
+        """After a failed validation: store the good new files and return the token for
+        every kept file (the earlier ones too)."""
+        if self.good_uploads:
+            room = max(0, uploads.MAX_FILES - len(self.kept))
+            self.kept += uploads.keep(self.good_uploads[:room])
+            self.good_uploads = []
+        return uploads.kept_token(self.kept, user_id=self.user.pk)
+
+
+class RequestForm(AttachmentsMixin, forms.ModelForm):
+    """Asking the COE. While the requester types the title or the description, matching
+    articles and cases appear (htmx); the “Check for answers” button does the same
+    without JavaScript. A form that fails comes back with everything typed and the files."""
+
+    attachments = MultipleFileField(label=_("Attachments"), required=False)
+
+    class Meta:
+        model = SupportRequest
+        fields = ["kind", "title", "description", "department", "desired_date", "people_involved"]
+        widgets = {
+            "kind": forms.RadioSelect,
+            "department": FastSelect,
+            "description": forms.Textarea(attrs={"rows": 8}),
+            "desired_date": DateInput(),
+        }
+        help_texts = {
+            "title": _("One line, e.g. “Design a Power Apps form for facility bookings”."),
+            "desired_date": _("When you would like the support to happen or be finished (optional)."),
+        }
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._init_files(user)
+        self.fields["kind"].choices = Kind.choices
+        self.fields["department"].queryset = department_list()
+        self.fields["department"].help_text = _("The department that needs the support; yours by default.")
+        if not self.is_bound and user.department_id:
+            self.initial.setdefault("department", user.department_id)
+        similar = reverse("support:similar")
+        for name in ("title", "description"):
+            self.fields[name].widget.attrs.update(
+                {
+                    "hx-get": similar,
+                    "hx-trigger": "input changed delay:600ms",
+                    "hx-target": "#support-similar",
+                    "hx-include": "[name=title],[name=description],[name=kind]",
+                    "hx-swap": "innerHTML",
+                }
+            )
+
+    def clean_desired_date(self):
+        value = self.cleaned_data.get("desired_date")
+        if value and value < timezone.localdate():
+            raise ValidationError(_("The desired date cannot be in the past."))
+        return value
+
+
+class ReplyForm(AttachmentsMixin, forms.Form):
+    body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 6}), max_length=20_000)
+    internal = forms.BooleanField(
+        label=_("Internal note: only the COE sees it (not the requester, not in notifications or exports)"),
+        required=False,
+    )
+    attachments = MultipleFileField(label=_("Attachments"), required=False)
+
+    def __init__(self, *args, user: User, can_internal: bool, **kwargs):
+        kwargs.setdefault("auto_id", "reply-%s")  # several forms share a page: ids must differ
+        super().__init__(*args, **kwargs)
+        self._init_files(user)
+        if not can_internal:
+            del self.fields["internal"]
+
+
+class TransitionForm(forms.Form):
+    to_status = forms.ChoiceField(label=_("New status"), widget=forms.RadioSelect)
+    comment = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, transitions, **kwargs):
+        kwargs.setdefault("auto_id", "status-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["to_status"].choices = [(to, t.label) for to, t in transitions]
+        needing = [str(t.label) for _to, t in transitions if t.requires_comment]
+        if needing:
+            self.fields["comment"].help_text = _("Required for: %(actions)s. The requester sees it.") % {
+                "actions": ", ".join(needing)
+            }
+        else:
+            self.fields["comment"].help_text = _("Optional. The requester sees it.")
+
+
+class TriageForm(forms.Form):
+    assignee = LightChoiceField(label=_("Assignee"), required=False, coerce=int, empty_value=None)
+    priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int, widget=FastSelect)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, members: list[tuple[int, str]], **kwargs):
+        kwargs.setdefault("auto_id", "triage-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].set_options([("", _("Nobody yet")), *members])
+
+    def assignee_user(self) -> User | None:
+        pk = self.cleaned_data.get("assignee")
+        return User.objects.filter(pk=pk).first() if pk else None
+
+
+class RatingForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("How helpful was the support?"),
+        choices=[(5, _("5 – excellent")), (4, "4"), (3, "3"), (2, "2"), (1, _("1 – not helpful"))],
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment (optional)"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "rating-%s")
+        super().__init__(*args, **kwargs)
+
+
+ASSIGNEE_VIEWS = [("", _("Anyone")), ("me", _("Me")), ("none", _("Unassigned"))]
+TARGETS = [("", _("Any")), ("breached", _("Past target")), ("near", _("Past or near target"))]
+AGES = [
+    ("", _("Any age")),
+    ("7", _("Older than a week")),
+    ("14", _("Older than two weeks")),
+    ("30", _("Older than a month")),
+    ("90", _("Older than three months")),
+]
+SORTS = [
+    ("due", _("Due soonest")),
+    ("priority", _("Priority")),
+    ("oldest", _("Oldest first")),
+    ("newest", _("Newest first")),
+    ("updated", _("Recently changed")),
+]
+
+
+class QueueFilterForm(forms.Form):
+    """The queue's filters, in the URL (GET), so every view can be bookmarked."""
+
+    q = forms.CharField(label=_("Title contains"), required=False, max_length=100)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("open", _("Open")), ("all", _("All")), *Status.choices],
+        widget=FastSelect,
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("Any")), *Kind.choices], widget=FastSelect
+    )
+    priority = forms.TypedChoiceField(
+        label=_("Priority"),
+        required=False,
+        choices=[("", _("Any")), *Priority.choices],
+        coerce=int,
+        empty_value=None,
+        widget=FastSelect,
+    )
+    department = LightChoiceField(label=_("Department"), required=False, coerce=int, empty_value=None)
+    assignee = LightChoiceField(label=_("Assignee"), required=False)
+    age = forms.ChoiceField(label=_("Age"), required=False, choices=AGES, widget=FastSelect)
+    target = forms.ChoiceField(label=_("Target"), required=False, choices=TARGETS, widget=FastSelect)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORTS, widget=FastSelect)
+
+    def __init__(self, *args, members: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].set_options([("", _("Any")), *selectors.department_choices()])
+        self.fields["assignee"].set_options([*ASSIGNEE_VIEWS, *members])
+
+    def filters(self) -> selectors.QueueFilters:
+        data = self.cleaned_data if self.is_valid() else {}
+        return selectors.QueueFilters(
+            status=data.get("status") or "open",
+            kind=data.get("kind") or "",
+            priority=data.get("priority"),
+            department_id=data.get("department"),
+            assignee=data.get("assignee") or "",
+            age=data.get("age") or "",
+            target=data.get("target") or "",
+            q=(data.get("q") or "").strip(),
+            sort=data.get("sort") or "due",
+        )
+
+
+class BulkAssignForm(forms.Form):
+    requests = forms.TypedMultipleChoiceField(label=_("Requests"), coerce=int, choices=[])
+    assignee = LightChoiceField(
+        label=_("Assign the chosen requests to"), coerce=int, widget=FastSelect(attrs={"id": "bulk-assignee"})
+    )
+
+    def __init__(self, *args, members: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].set_options(members)
+        # Any id is accepted here; the service assigns only open requests that exist.
+        self.fields["requests"].choices = [(v, v) for v in (self.data.getlist("requests") if self.is_bound else [])]
+        self.fields["requests"].error_messages["required"] = _("Choose at least one request.")
+
+    def assignee_user(self) -> User:
+        return User.objects.get(pk=self.cleaned_data["assignee"])
+
+
+class CannedReplyForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("For requests of kind"), required=False, choices=[("", _("Any kind")), *Kind.choices]
+    )
+    title = forms.CharField(label=_("Title"), max_length=100)
+    body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 8}), max_length=10_000)
+    is_active = forms.BooleanField(label=_("In use"), required=False, initial=True)
+
+
+class MemberSkillsForm(forms.Form):
+    skills = forms.MultipleChoiceField(
+        label=_("Skills"), choices=Skill.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    is_lead = forms.BooleanField(label=_("COE lead (receives every target warning)"), required=False)
+
+
+class FromIdeaForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of support"), choices=Kind.choices, widget=forms.RadioSelect)
+    priority = forms.TypedChoiceField(
+        label=_("Priority"), choices=Priority.choices, coerce=int, initial=Priority.NORMAL
+    )

@@ -1,0 +1,433 @@
+"""Reads for support requests, shaped for each page so templates never query.
+
+Internal notes: every selector that can serve the requester's side takes the viewer and
+leaves internal replies and their files out unless the viewer may see them
+(`support.view_internal`). Nothing that lists requests reads replies at all.
+
+Targets: due moments are stored on the row. Lists filter on them in SQL (`target_filter`)
+and flag the rows they show by comparing them with now (`SupportRequest.target_state_at`),
+so a list needs no business-day arithmetic per row.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.db.models import (
+    Count,
+    Max,
+    Prefetch,
+    Q,
+    QuerySet,
+)
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from apps.accounts.models import Department, User
+from apps.accounts.roles import Role
+from apps.core.markdown import render_markdown
+from apps.support import lifecycle
+from apps.support.models import (
+    CLOCK_STATUSES,
+    KIND_SKILLS,
+    OPEN_STATUSES,
+    Attachment,
+    CannedReply,
+    MemberProfile,
+    MemberSkill,
+    Reply,
+    RequestEvent,
+    RequestLink,
+    Skill,
+    Status,
+    SupportRequest,
+)
+from apps.support.rules import actor_roles, is_coe_or_admin, managed_department_ids
+
+BREACHED, NEAR = "breached", "near"
+# Counts on the home page stop here ("99+"): counting every row is the slow part.
+COUNT_CAP = 99
+
+
+def target_filter(which: str, now: datetime | None = None) -> Q:
+    now = now or timezone.now()
+    limit = now if which == BREACHED else lifecycle.near_until(now)
+    no_response = Q(first_responded_at__isnull=True)
+    return Q(status__in=CLOCK_STATUSES) & (
+        (no_response & Q(first_response_due_at__lt=limit)) | Q(resolution_due_at__lt=limit)
+    )
+
+
+# What a list row shows (apps.support.display): the rest of the request and of its people stays in the database.
+_PEOPLE = ("display_name", "first_name", "last_name", "username")
+LIST_FIELDS = (
+    "kind", "title", "status", "priority", "created_at", "first_responded_at", "first_response_due_at",
+    "resolution_due_at", "due_at", "department__name_ja", "department__name_en",
+    *(f"requester__{f}" for f in _PEOPLE), *(f"assignee__{f}" for f in _PEOPLE),
+)  # fmt: skip
+
+
+def _list_base() -> QuerySet[SupportRequest]:
+    return SupportRequest.objects.select_related("department", "requester", "assignee").only(*LIST_FIELDS)
+
+
+def _flag(requests: list[SupportRequest], now: datetime | None = None) -> list[SupportRequest]:
+    """Set `target_state` on the requests shown, from their stored due moments."""
+    now = now or timezone.now()
+    limit = lifecycle.near_until(now)
+    for request in requests:
+        request.target_state = request.target_state_at(now, limit)
+    return requests
+
+
+def requests_visible_to(user: User) -> QuerySet[SupportRequest]:
+    """Every request for the COE; otherwise the user's own and, for a manager, those of
+    the departments they oversee."""
+    requests = SupportRequest.objects.all()
+    if is_coe_or_admin(user):
+        return requests
+    visible = Q(requester=user)
+    if user.has_role(Role.MANAGER):
+        visible |= Q(department_id__in=managed_department_ids(user))
+    return requests.filter(visible)
+
+
+# --- lists --------------------------------------------------------------------------------
+
+SORTS = {
+    "due": ("due_at", "id"),
+    "newest": ("-created_at", "-id"),
+    "oldest": ("created_at", "id"),
+    "priority": ("-priority", "due_at", "id"),
+    "updated": ("-updated_at", "-id"),
+}
+AGES = {"7": timedelta(days=7), "14": timedelta(days=14), "30": timedelta(days=30), "90": timedelta(days=90)}
+
+
+@dataclass
+class QueueFilters:
+    status: str = "open"  # "open", "all" or a Status
+    kind: str = ""
+    priority: int | None = None
+    department_id: int | None = None
+    assignee: str = ""  # "", "me", "none" or a user id
+    age: str = ""  # a key of AGES: older than
+    target: str = ""  # "", "breached", "near" (includes breached)
+    q: str = ""
+    sort: str = "due"
+    extra: dict = field(default_factory=dict)
+
+
+def request_list_for_queue(user: User, filters: QueueFilters, now: datetime | None = None) -> QuerySet:
+    """The COE's triage queue, filtered and sorted, with target flags."""
+    now = now or timezone.now()
+    requests = SupportRequest.objects.all()
+    if filters.status == "open":
+        requests = requests.filter(status__in=OPEN_STATUSES)
+    elif filters.status in Status.values:
+        requests = requests.filter(status=filters.status)
+    if filters.kind:
+        requests = requests.filter(kind=filters.kind)
+    if filters.priority:
+        requests = requests.filter(priority=filters.priority)
+    if filters.department_id:
+        requests = requests.filter(department_id=filters.department_id)
+    if filters.assignee == "me":
+        requests = requests.filter(assignee=user)
+    elif filters.assignee == "none":
+        requests = requests.filter(assignee__isnull=True)
+    elif filters.assignee.isdigit():
+        requests = requests.filter(assignee_id=int(filters.assignee))
+    if filters.age in AGES:
+        requests = requests.filter(created_at__lt=now - AGES[filters.age])
+    if filters.target in (BREACHED, NEAR):
+        requests = requests.filter(target_filter(filters.target, now))
+    if filters.q:
+        requests = requests.filter(title__icontains=filters.q)
+    return requests.order_by(*SORTS.get(filters.sort, SORTS["due"]))
+
+
+def request_list_for_requester(user: User) -> QuerySet:
+    """“My requests”: the user's own, newest first."""
+    return SupportRequest.objects.filter(requester=user).order_by("-created_at", "-id")
+
+
+def request_list_for_department(user: User) -> QuerySet:
+    """A manager's view: every request of the departments they oversee."""
+    ids = managed_department_ids(user) if user.has_role(Role.MANAGER) else frozenset()
+    return SupportRequest.objects.filter(department_id__in=list(ids)).order_by("-created_at", "-id")
+
+
+def export_rows(requests: QuerySet) -> QuerySet:
+    """The rows of the CSV export: request facts and the public resolution summary, never
+    a reply or an internal note."""
+    return (
+        requests.select_related("department", "requester", "assignee")
+        .only(
+            "pk", "kind", "title", "status", "priority", "created_at", "first_responded_at", "resolved_at",
+            "closed_at", "first_response_due_at", "resolution_due_at", "rating", "resolution_summary",
+            "department__name_ja", "department__name_en", "requester__display_name", "requester__username",
+            "requester__first_name", "requester__last_name", "assignee__display_name", "assignee__username",
+            "assignee__first_name", "assignee__last_name",
+        )
+    )  # fmt: skip
+
+
+@dataclass
+class Page:
+    """A page of a list without counting it all: one row more than shown tells whether
+    there is a next page (counting 100,000 requests is the slow part of a list)."""
+
+    items: list
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
+MAX_PAGE = 400
+
+
+def page_of(queryset: QuerySet, number: str | int | None, size: int) -> Page:
+    """One page of a request list in two steps: the ids of the page, found on the requests
+    table alone (filters and order use only its columns and indexes), then those rows with
+    what a row shows, flagged. Joined in one query, PostgreSQL joins every matching row
+    before sorting and cutting the page."""
+    try:
+        number = max(1, min(int(number or 1), MAX_PAGE))
+    except (TypeError, ValueError):
+        number = 1
+    start = (number - 1) * size
+    ids = list(queryset.values_list("pk", flat=True)[start : start + size + 1])
+    rows = {r.pk: r for r in _list_base().filter(pk__in=ids[:size])} if ids else {}
+    items = _flag([rows[pk] for pk in ids[:size] if pk in rows])
+    return Page(items=items, number=number, has_next=len(ids) > size)
+
+
+# --- one request --------------------------------------------------------------------------
+
+
+def request_get(pk: int) -> SupportRequest:
+    request = (
+        SupportRequest.objects.select_related("department", "requester__department", "assignee").filter(pk=pk).first()
+    )
+    if request is None:
+        raise Http404
+    # One row: flagged from its stored due moments, like the rows of a list.
+    now = timezone.now()
+    request.target_state = request.target_state_at(now, lifecycle.near_until(now))
+    return request
+
+
+def request_for_user(user: User, pk: int) -> SupportRequest:
+    """The request if the user may see it; 404 otherwise (its existence is not revealed)."""
+    request = request_get(pk)
+    if not user.has_perm("support.view_request", request):
+        raise Http404
+    return request
+
+
+def replies_for(request: SupportRequest, user: User) -> list[Reply]:
+    """The conversation as this user may see it: internal notes and their files only for the COE."""
+    internal = user.has_perm("support.view_internal", request)
+    replies = Reply.objects.filter(request=request).select_related("author")
+    files = Attachment.objects.order_by("created_at", "id")
+    if not internal:
+        replies = replies.filter(internal=False)
+        files = files.filter(internal=False)
+    result = list(replies.prefetch_related(Prefetch("attachments", queryset=files)).order_by("created_at", "id"))
+    for reply in result:
+        reply.body_html = render_markdown(reply.body)
+    return result
+
+
+def request_files_for(request: SupportRequest, user: User) -> list[Attachment]:
+    files = Attachment.objects.filter(request=request, reply__isnull=True)
+    if not user.has_perm("support.view_internal", request):
+        files = files.filter(internal=False)
+    return list(files.order_by("created_at", "id"))
+
+
+def attachment_for(user: User, request_pk: int, pk: int) -> Attachment:
+    request = request_for_user(user, request_pk)
+    attachment = Attachment.objects.filter(request=request, pk=pk).first()
+    if attachment is None or (attachment.internal and not user.has_perm("support.view_internal", request)):
+        raise Http404
+    return attachment
+
+
+def events_for(request: SupportRequest, user: User) -> list[RequestEvent]:
+    """The history; refused (conflicting) attempts are COE business only."""
+    events = RequestEvent.objects.filter(request=request).select_related("actor")
+    if not user.has_perm("support.view_internal", request):
+        events = events.filter(outcome=RequestEvent.Outcome.APPLIED)
+    return list(events.order_by("created_at", "id"))
+
+
+def links_for(request: SupportRequest) -> list[RequestLink]:
+    return list(RequestLink.objects.filter(request=request).order_by("created_at", "id"))
+
+
+def transitions_for(request: SupportRequest, user: User) -> list[tuple[str, lifecycle.Transition]]:
+    return lifecycle.transitions_from(request.status, actor_roles(user, request))
+
+
+# --- the COE -------------------------------------------------------------------------------
+
+
+def coe_members() -> QuerySet[User]:
+    """Active COE members. Filtered by the COE group's id, not its name: joined through the
+    name, PostgreSQL guesses the group's size from the average (every user is in the staff
+    group) and scans all users; with the id it knows the group is small."""
+    group_id = Group.objects.filter(name=Role.COE).values_list("pk", flat=True).first()
+    return User.objects.filter(groups=group_id, is_active=True).order_by("display_name_kana", "username")
+
+
+def _full_name(display_name: str, first_name: str, last_name: str, username: str) -> str:
+    # As User.get_full_name(), from the columns alone.
+    return display_name or f"{first_name} {last_name}".strip() or username
+
+
+# Choice lists (COE members, departments) are cached for CHOICES_TTL under a key that
+# changes whenever a member joins or leaves the COE group or a department is added: the
+# queue and every request page show them, and building them is most of those pages' work
+# when a COE has hundreds of accounts. A renamed person shows the old name until the TTL.
+CHOICES_TTL = 300
+
+
+def coe_member_choices() -> list[tuple[int, str]]:
+    """(id, name) of every active COE member, for selects; no model instances."""
+    group_id = Group.objects.filter(name=Role.COE).values_list("pk", flat=True).first()
+    stamp = User.groups.through.objects.filter(group_id=group_id).aggregate(n=Count("pk"), last=Max("pk"))
+    key = f"support:coe-choices:{group_id}:{stamp['n']}:{stamp['last']}"
+    choices = cache.get(key)
+    if choices is None:
+        rows = (
+            User.objects.filter(groups=group_id, is_active=True)
+            .order_by("display_name_kana", "username")
+            .values_list("pk", "display_name", "first_name", "last_name", "username")
+        )
+        choices = [(pk, _full_name(*names)) for pk, *names in rows]
+        cache.set(key, choices, CHOICES_TTL)
+    return choices
+
+
+def department_choices() -> list[tuple[int, str]]:
+    """(id, name in the active language) of the active departments, for selects."""
+    english = (get_language() or "ja").startswith("en")
+    stamp = Department.objects.aggregate(n=Count("pk"), last=Max("pk"))
+    key = f"support:department-choices:{'en' if english else 'ja'}:{stamp['n']}:{stamp['last']}"
+    choices = cache.get(key)
+    if choices is None:
+        rows = (
+            Department.objects.filter(is_active=True)
+            .order_by("sort_order", "code")
+            .values_list("pk", "name_ja", "name_en")
+        )
+        choices = [(pk, (name_en if english and name_en else name_ja)) for pk, name_ja, name_en in rows]
+        cache.set(key, choices, CHOICES_TTL)
+    return choices
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    pk: int
+    name: str
+    open_load: int
+    matched_skills: int
+    skills: tuple[str, ...]  # labels, for the page
+
+
+def assignee_suggestions(kind: str, limit: int = 5, members: list[tuple[int, str]] | None = None) -> list[Suggestion]:
+    """Active COE members whose declared skills fit the kind (any member for “other”): the
+    lightest open load first, then the most matching skills, then the name. The load is
+    one aggregated query over the open requests. `members`: coe_member_choices(), if the
+    caller has it already."""
+    members = coe_member_choices() if members is None else members
+    needed = set(KIND_SKILLS.get(kind, ()))
+    skills_of: dict[int, set[str]] = {}
+    for user_id, skill in MemberSkill.objects.values_list("user_id", "skill"):
+        skills_of.setdefault(user_id, set()).add(skill)
+    load = dict(
+        SupportRequest.objects.filter(status__in=OPEN_STATUSES, assignee__isnull=False)
+        .order_by()
+        .values_list("assignee")
+        .annotate(n=Count("pk"))
+    )
+    labels = dict(Skill.choices)
+    found = [
+        Suggestion(
+            pk=pk,
+            name=name,
+            open_load=load.get(pk, 0),
+            matched_skills=len(skills_of.get(pk, set()) & needed),
+            skills=tuple(str(labels[s]) for s in sorted(skills_of.get(pk, ()))),
+        )
+        for pk, name in members
+        if not needed or skills_of.get(pk, set()) & needed
+    ]
+    # Stable sort: members come in name (kana) order already.
+    found.sort(key=lambda s: (s.open_load, -s.matched_skills))
+    return found[:limit]
+
+
+def canned_replies_for(kind: str) -> list[CannedReply]:
+    return list(CannedReply.objects.filter(is_active=True).filter(Q(kind=kind) | Q(kind="")).order_by("kind", "title"))
+
+
+def canned_reply_list() -> QuerySet[CannedReply]:
+    return CannedReply.objects.select_related("updated_by").order_by("kind", "title", "id")
+
+
+def members_with_skills() -> list[User]:
+    profiles = {p.user_id: p for p in MemberProfile.objects.all()}
+    members = list(
+        coe_members().prefetch_related(Prefetch("support_skills", queryset=MemberSkill.objects.order_by("skill")))
+    )
+    load = dict(
+        SupportRequest.objects.filter(status__in=OPEN_STATUSES, assignee__in=[m.pk for m in members])
+        .order_by()
+        .values_list("assignee")
+        .annotate(n=Count("pk"))
+    )
+    for member in members:
+        member.skill_values = [s.skill for s in member.support_skills.all()]
+        member.is_lead = bool(profiles.get(member.pk) and profiles[member.pk].is_lead)
+        member.open_load = load.get(member.pk, 0)
+    return members
+
+
+# --- home ---------------------------------------------------------------------------------
+
+
+def _capped(queryset: QuerySet) -> int:
+    return queryset.order_by()[: COUNT_CAP + 1].count()
+
+
+def home_context(request) -> dict:
+    user = request.user
+    context = {
+        "my_open": list(
+            _list_base().filter(requester=user, status__in=OPEN_STATUSES).order_by("-created_at", "-id")[:5]
+        ),
+        "is_coe": user.has_perm("support.view_queue"),
+        "count_cap": COUNT_CAP,
+    }
+    if context["is_coe"]:
+        open_requests = SupportRequest.objects.filter(status__in=OPEN_STATUSES)
+        context["unassigned"] = _capped(open_requests.filter(assignee__isnull=True))
+        context["at_risk"] = _capped(SupportRequest.objects.filter(target_filter(NEAR)))
+        context["mine"] = _capped(open_requests.filter(assignee=user))
+    return context
