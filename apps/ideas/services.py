@@ -582,3 +582,30 @@ def challenge_voting_notify(*, challenge_id: int, which: str, now=None) -> int:
             recipients=staff, kind=kind, params={"title": challenge.title}, url=_challenge_url(challenge)
         )
     return len(sent)
+
+
+def idea_publish_as_case(*, idea_id: int, actor: User):
+    """Start a draft case in the case library from a published idea, keeping the link.
+    At most one case per idea: asking again returns the case already made."""
+    from apps.cases.services import case_create_from_source
+
+    idea = Idea.objects.select_related("department", "author__department").get(pk=idea_id)
+    if idea.status != Idea.Status.APPROVED:
+        raise IdeaRuleError(_("Only published ideas can become a case."), code="bad_state")
+    department = idea.department or idea.author.department
+    if department is None:
+        raise IdeaRuleError(
+            _("The idea has no department; set one before publishing it as a case."), code="no_department", status=400
+        )
+    case = case_create_from_source(
+        title=idea.title,
+        summary=idea.summary,
+        department=department,
+        source_kind="idea",
+        source_id=idea.pk,
+        source_url=_url(idea),
+        author=actor,
+        problem=idea.body,
+    )
+    _event(idea, actor, "published_as_case", case.title)
+    return case

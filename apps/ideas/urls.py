@@ -28,6 +28,7 @@ urlpatterns = [
     path("idea/<int:pk>/follow/", views.follow_toggle, name="follow"),
     path("idea/<int:pk>/merge/", views.idea_merge, name="idea_merge"),
     path("idea/<int:pk>/answer/", views.idea_answer, name="idea_answer"),
+    path("idea/<int:pk>/to-case/", views.idea_to_case, name="idea_to_case"),
     path("idea/<int:pk>/files/<int:attachment_pk>/", views.attachment_download, name="attachment"),
     path("comments/<int:pk>/hide/", views.comment_hide, name="comment_hide"),
 ]

@@ -377,6 +377,7 @@ def _idea_context(request: HttpRequest, idea: Idea, **forms) -> dict:
             and idea.status in (Idea.Status.APPROVED, Idea.Status.SUBMITTED)
             and not idea.challenge.sealed_at,
             "can_answer": user.has_perm("ideas.answer_idea", idea) and idea.status == Idea.Status.APPROVED,
+            "can_hand_over": user.has_perm("ideas.hand_over_idea", idea),
             "sees_private": is_author_side or can_moderate,
             "invitation": next(
                 (c for c in idea.coauthors.all() if c.user_id == user.pk and c.status == "invited"), None
@@ -707,3 +708,17 @@ def results_publish(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The results are published and the participants notified."))
     return redirect("ideas:results", pk=challenge.pk)
+
+
+@login_required
+@require_POST
+def idea_to_case(request: HttpRequest, pk: int) -> HttpResponse:
+    idea = selectors.idea_detail_for_user(request.user, pk)
+    _require(request, "ideas.hand_over_idea", idea)
+    try:
+        case = services.idea_publish_as_case(idea_id=idea.pk, actor=request.user)
+    except IdeaRuleError as exc:
+        messages.error(request, exc.message)
+        return redirect(_idea_url(idea))
+    messages.success(request, _("A draft case was started from this idea. Complete it and publish it."))
+    return redirect("cases:edit", pk=case.pk)
