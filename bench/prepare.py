@@ -1,0 +1,79 @@
+"""Sign the benchmark user in, find each page's URL and count its SQL queries.
+
+Run by bench/run.sh with the same environment as the gunicorn it measures:
+`python -m bench.prepare OUT.json`. Writes the session cookie, the resolved pages (with
+their status and query count, taken from a second, warm request through Django's test
+Client) and the data set's sizes, for run.sh and bench/report.py.
+"""
+
+import json
+import os
+import sys
+
+import django
+
+
+def main(out_path: str) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    django.setup()
+
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.accounts.models import User
+    from apps.accounts.roles import Role
+    from apps.core.management.commands.seed_bench import bench_modules
+    from bench.pages import PAGES
+
+    username = os.environ.get("BENCH_USER", "")
+    users = User.objects.filter(is_active=True).order_by("pk")
+    # Default: the first COE member, who sees every panel and link of the pages measured.
+    user = users.get(username=username) if username else users.filter(groups__name=Role.COE).first()
+    if user is None:
+        sys.exit("bench: no user to sign in as; is the benchmark data seeded?")
+
+    # A failing page is reported with its status (and logged), not allowed to stop the run.
+    signed_in = Client(raise_request_exception=False, HTTP_HOST="127.0.0.1")
+    signed_in.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    cookie = f"{settings.SESSION_COOKIE_NAME}={signed_in.cookies[settings.SESSION_COOKIE_NAME].value}"
+    anonymous = Client(raise_request_exception=False, HTTP_HOST="127.0.0.1")
+
+    pages = []
+    for page in PAGES:
+        path = page.path() if callable(page.path) else page.path
+        client = signed_in if page.signed_in else anonymous
+        client.get(path)  # warm: first-request caches (translations, templates, Redis) as under load
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path)
+        pages.append(
+            {
+                "name": page.name,
+                "path": path,
+                "signed_in": page.signed_in,
+                "ceiling": page.ceiling,
+                "status": response.status_code,
+                "queries": len(queries),
+                "bytes": len(response.content),
+            }
+        )
+
+    sizes: dict[str, int] = {}
+    for module in bench_modules():
+        if hasattr(module, "counts"):
+            sizes.update(module.counts())
+    result = {
+        "user": {"username": user.username, "roles": sorted(user.roles)},
+        "cookie": cookie,
+        "pages": pages,
+        "sizes": sizes,
+        "database": f"{connection.display_name} {'.'.join(map(str, connection.get_database_version()))}",
+        "django": django.get_version(),
+    }
+    with open(out_path, "w", encoding="utf-8") as out:
+        json.dump(result, out, ensure_ascii=False, indent=2)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
