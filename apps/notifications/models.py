@@ -127,6 +127,7 @@ class Announcement(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("announcement")
         verbose_name_plural = _("announcements")
+        indexes = [models.Index(fields=["-created_at", "-id"], name="notif_announcement_recent")]
 
     def __str__(self) -> str:
         return self.title
