@@ -78,7 +78,7 @@ class ChallengeForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         pairs = [
-            ("submission_start", "submission_end", _("Ideas must be accepted until after they are accepted from.")),
+            ("submission_start", "submission_end", _("The end of the submission period must be after its start.")),
             ("voting_start", "voting_end", _("Voting must close after it opens.")),
         ]
         for start, end, message in pairs:

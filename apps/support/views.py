@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.core.markdown import render_markdown
@@ -246,7 +247,11 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect(back)
     messages.success(
-        request, _("%(count)d requests were assigned to %(name)s.") % {"count": count, "name": assignee.get_full_name()}
+        request,
+        ngettext(
+            "%(count)d request was assigned to %(name)s.", "%(count)d requests were assigned to %(name)s.", count
+        )
+        % {"count": count, "name": assignee.get_full_name()},
     )
     return redirect(back)
 
