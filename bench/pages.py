@@ -87,4 +87,6 @@ PAGES = [
     Page("support queue", _url("support:queue")),
     Page("my requests", _url("support:my_requests")),
     Page("support request", _url("support:detail", _sample_request_id)),
+    Page("reports (figures cached 5 min)", "/reports/"),
+    Page("reports, uncached", "/reports/?fresh=1"),
 ]

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "apps.cases",
     "apps.ideas",
     "apps.support",
+    "apps.reports",
 ]
 
 MIDDLEWARE = [

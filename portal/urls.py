@@ -16,6 +16,7 @@ urlpatterns = [
     path("cases/", include("apps.cases.urls")),
     path("ideas/", include("apps.ideas.urls")),
     path("support/", include("apps.support.urls")),
+    path("reports/", include("apps.reports.urls")),
     path("", include("apps.core.urls")),
 ]
 

@@ -32,6 +32,12 @@ from tests.accounts.test_sso_fakes import (  # noqa: F401 - fixtures, found by p
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def english_pages(client, settings):
+    """The failure pages are asserted by their English text; Japanese is the default."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
 def new_user(provider, **claims) -> tuple[str, str]:
     """A user known to the provider: returns (sub, oid)."""
     sub, oid = f"sub-{uuid.uuid4().hex[:12]}", str(uuid.uuid4())
@@ -64,7 +70,8 @@ def with_query(url: str, **changes: str) -> str:
 # --- the sign-in page -------------------------------------------------------------------------
 
 
-def test_sign_in_page_has_one_microsoft_button_and_no_password_form(client, entra):
+def test_sign_in_page_has_one_microsoft_button_and_no_password_form(client, entra, settings):
+    client.cookies.pop(settings.LANGUAGE_COOKIE_NAME)
     response = client.get(reverse("account_login"), HTTP_ACCEPT_LANGUAGE="ja")
     html = response.content.decode()
     assert response.status_code == 200
@@ -310,7 +317,7 @@ def test_reused_code(client, entra):
     assert client.get(callback).status_code == 302  # the real user signs in
 
     # The same callback URL replayed elsewhere: its state is spent.
-    eavesdropper = Client()
+    eavesdropper = Client(headers={"accept-language": "en"})
     replay = eavesdropper.get(callback)
     assert replay.status_code == 401
     assert_no_session(eavesdropper)

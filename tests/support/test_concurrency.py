@@ -73,7 +73,9 @@ def test_two_coe_members_change_the_same_request_at_once(people):
         losers = [r for r in results if isinstance(r, SupportConflict)]
         assert len(winners) == 1 and len(losers) == 1, results
         conflict = losers[0]
-        assert conflict.status == 409 and "changed this request" in conflict.message
+        winner = alice_user if winners[0].status == Status.IN_PROGRESS else bob_user
+        # The loser is told who changed the request (in the active language).
+        assert conflict.status == 409 and winner.get_full_name() in conflict.message
         final = SupportRequest.objects.get(pk=request.pk)
         assert final.version == seen + 1
         assert final.status == winners[0].status

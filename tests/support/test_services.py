@@ -2,7 +2,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from apps.accounts.roles import Role
 from apps.core.business_days import JAPAN
@@ -217,9 +217,10 @@ def test_assignment_suggestion_matches_skills_and_prefers_the_lightest_load(make
         SupportRequestFactory(assignee=coe, status=Status.IN_PROGRESS)
     SupportRequestFactory(assignee=coe2, status=Status.IN_PROGRESS)
     SupportRequestFactory(assignee=coe2, status=Status.CLOSED)  # closed work is not load
-    suggestions = selectors.assignee_suggestions(Kind.DATA_ANALYSIS)
-    assert [(m.pk, m.open_load) for m in suggestions] == [(coe2.pk, 1), (coe.pk, 2)]
-    assert suggestions[0].skills == ("Data", "UI/UX")
+    with translation.override("en"):
+        suggestions = selectors.assignee_suggestions(Kind.DATA_ANALYSIS)
+        assert [(m.pk, m.open_load) for m in suggestions] == [(coe2.pk, 1), (coe.pk, 2)]
+        assert suggestions[0].skills == ("Data", "UI/UX")
     # "Other" needs no particular skill: everybody, lightest first.
     assert [m.open_load for m in selectors.assignee_suggestions(Kind.OTHER)] == [0, 1, 2]
 

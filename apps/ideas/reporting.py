@@ -1,0 +1,199 @@
+"""Report selectors for the idea challenge (read by apps.reports only).
+
+Every function takes a period as inclusive dates in Japan time (`start`, `end`) and an
+optional list of department ids (None = every department, rows without a department
+included), and returns plain dicts from one `.values().annotate()` aggregation each, so
+the number of queries never depends on the number of rows.
+
+Hidden counts: a challenge with the hide setting keeps its counts hidden from voting's
+start until its results are published (the same rule as the idea pages and exports,
+`apps.ideas.selectors.counts_visible`); its votes are excluded in SQL from every figure here;
+`vote_figures()` also names those challenges so a report can say so.
+An idea counts as *submitted* when it left the draft state (its `submitted_at` falls in
+the period) and as *approved* when the COE published it (status approved, or merged into
+another idea after being published).
+"""
+
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from apps.ideas.models import Challenge, Idea, Vote
+
+APPROVED_STATUSES = (Idea.Status.APPROVED, Idea.Status.MERGED)
+
+
+def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """[start 00:00, end + 1 day 00:00) in Japan time (settings.TIME_ZONE)."""
+    zone = timezone.get_default_timezone()
+    return (
+        datetime.combine(start, time(0), tzinfo=zone),
+        datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone),
+    )
+
+
+def _ideas(start: date, end: date, department_ids: Sequence[int] | None):
+    lo, hi = _bounds(start, end)
+    ideas = Idea.objects.filter(submitted_at__gte=lo, submitted_at__lt=hi).exclude(status=Idea.Status.DRAFT)
+    if department_ids is not None:
+        ideas = ideas.filter(department_id__in=department_ids)
+    return ideas
+
+
+_IDEA_COUNTS = {
+    "submitted": Count("id"),
+    "approved": Count("id", filter=Q(status__in=APPROVED_STATUSES)),
+}
+
+
+def ideas_by_department(*, start: date, end: date, department_ids: Sequence[int] | None = None) -> list[dict]:
+    """[{department_id, submitted, approved}] by the idea's department."""
+    return list(
+        _ideas(start, end, department_ids).values("department_id").annotate(**_IDEA_COUNTS).order_by("department_id")
+    )
+
+
+def ideas_by_challenge(*, start: date, end: date, department_ids: Sequence[int] | None = None) -> list[dict]:
+    """[{challenge_id, title, submitted, approved}] for challenges with ideas in the period."""
+    rows = (
+        _ideas(start, end, department_ids)
+        .values("challenge_id", "challenge__title")
+        .annotate(**_IDEA_COUNTS)
+        .order_by("challenge_id")
+    )
+    return [
+        {
+            "challenge_id": r["challenge_id"],
+            "title": r["challenge__title"],
+            "submitted": r["submitted"],
+            "approved": r["approved"],
+        }
+        for r in rows
+    ]
+
+
+def vote_figures(
+    *, start: date, end: date, department_ids: Sequence[int] | None = None, now: datetime | None = None
+) -> dict:
+    """Votes cast in the period, leaving out every challenge whose counts are hidden now:
+
+    {"hidden": [{challenge_id, title}] (challenges active in the period hiding counts now),
+     "by_department": [{department_id, votes, voters}] (the voter's department when voting),
+     "by_challenge": [{challenge_id, title, votes, voters}],
+     "totals": {votes, voters}}
+
+    Voters are distinct people: a voter counts once per department, challenge and in total.
+    On PostgreSQL the three groupings come from one pass over the votes (GROUPING SETS
+    over the per-voter counts); elsewhere from three aggregate queries."""
+    now = now or timezone.now()
+    hidden = challenges_with_hidden_counts(start=start, end=end, now=now)
+    lo, hi = _bounds(start, end)
+    votes = Vote.objects.filter(created_at__gte=lo, created_at__lt=hi).exclude(
+        challenge_id__in=[h["challenge_id"] for h in hidden]
+    )
+    if department_ids is not None:
+        votes = votes.filter(voter_department_id__in=department_ids)
+    votes = votes.order_by()
+    if connection.vendor == "postgresql":
+        figures = _vote_figures_postgresql(votes)
+    else:
+        figures = {
+            "by_department": [
+                {"department_id": r["voter_department_id"], "votes": r["votes"], "voters": r["voters"]}
+                for r in votes.values("voter_department_id")
+                .annotate(votes=Count("id"), voters=Count("voter_id", distinct=True))
+                .order_by("voter_department_id")
+            ],
+            "by_challenge": [
+                {
+                    "challenge_id": r["challenge_id"],
+                    "title": r["challenge__title"],
+                    "votes": r["votes"],
+                    "voters": r["voters"],
+                }
+                for r in votes.values("challenge_id", "challenge__title")
+                .annotate(votes=Count("id"), voters=Count("voter_id", distinct=True))
+                .order_by("challenge_id")
+            ],
+            "totals": votes.aggregate(votes=Count("id"), voters=Count("voter_id", distinct=True)),
+        }
+    return {"hidden": hidden, **figures}
+
+
+def _vote_figures_postgresql(votes) -> dict:
+    by_department, by_challenge, totals = [], [], {"votes": 0, "voters": 0}
+    try:
+        per_voter, params = (
+            votes.values("challenge_id", "voter_department_id", "voter_id")
+            .annotate(n=Count("id"))
+            .query.sql_with_params()
+        )
+    except EmptyResultSet:  # an empty list of departments: nothing to count
+        return {"by_department": by_department, "by_challenge": by_challenge, "totals": totals}
+    # Interpolated: the ORM's own SQL only; every value is a parameter.
+    # Interpolated: the ORM's own SQL only; every value is a parameter. Titles are joined
+    # after grouping, so the sorts of the grouping sets stay narrow.
+    sql = f"""
+        SELECT g.no_challenge, g.no_department, g.challenge_id, c.title, g.voter_department_id, g.votes, g.voters
+        FROM (
+            SELECT GROUPING(s.challenge_id) AS no_challenge, GROUPING(s.voter_department_id) AS no_department,
+                   s.challenge_id, s.voter_department_id,
+                   COALESCE(SUM(s.n), 0) AS votes, COUNT(DISTINCT s.voter_id) AS voters
+            FROM ({per_voter}) s
+            GROUP BY GROUPING SETS ((s.challenge_id), (s.voter_department_id), ())
+        ) g
+        LEFT JOIN ideas_challenge c ON c.id = g.challenge_id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for no_challenge, no_department, challenge_id, title, department_id, votes, voters in cursor.fetchall():
+            if not no_challenge:
+                by_challenge.append(
+                    {"challenge_id": challenge_id, "title": title, "votes": int(votes), "voters": voters}
+                )
+            elif not no_department:
+                by_department.append({"department_id": department_id, "votes": int(votes), "voters": voters})
+            else:
+                totals = {"votes": int(votes), "voters": voters}
+    by_department.sort(key=lambda r: (r["department_id"] is None, r["department_id"] or 0))
+    by_challenge.sort(key=lambda r: r["challenge_id"])
+    return {"by_department": by_department, "by_challenge": by_challenge, "totals": totals}
+
+
+def challenges_with_hidden_counts(*, start: date, end: date, now: datetime | None = None) -> list[dict]:
+    """[{challenge_id, title}] of challenges active in the period whose counts are hidden now:
+    voting has started and the results are not published yet."""
+    lo, hi = _bounds(start, end)
+    now = now or timezone.now()
+    rows = (
+        Challenge.objects.filter(hide_counts_while_voting=True, voting_start__lte=now, submission_start__lt=hi)
+        .filter(Q(results_published_at__isnull=True) | Q(results_published_at__gt=now))
+        .filter(voting_end__gte=lo)
+        .order_by("voting_end", "id")
+        .values("id", "title")
+    )
+    return [{"challenge_id": r["id"], "title": r["title"]} for r in rows]
+
+
+def ideas_by_answer_status(*, start: date, end: date, department_ids: Sequence[int] | None = None) -> list[dict]:
+    """[{answer_status_id, name_ja, name_en, sort_order, ideas}]; id None = not answered yet."""
+    rows = (
+        _ideas(start, end, department_ids)
+        .values("answer_status_id", "answer_status__name_ja", "answer_status__name_en", "answer_status__sort_order")
+        .annotate(ideas=Count("id"))
+        .order_by("answer_status__sort_order", "answer_status_id")
+    )
+    return [
+        {
+            "answer_status_id": r["answer_status_id"],
+            "name_ja": r["answer_status__name_ja"] or "",
+            "name_en": r["answer_status__name_en"] or "",
+            "sort_order": r["answer_status__sort_order"],
+            "ideas": r["ideas"],
+        }
+        for r in rows
+    ]

@@ -1,0 +1,91 @@
+"""Report selectors for the knowledge base (read by apps.reports only).
+
+Every function takes a period as inclusive dates in Japan time (`start`, `end`) and an
+optional list of department ids (None = every department, rows without one included),
+and returns plain dicts from one `.values().annotate()` aggregation each.
+
+Which department a figure belongs to:
+- views and "was this helpful?" answers: the *reader's* department (how much a
+  department's staff use the knowledge base). A view is one reader on one day
+  (ArticleView), so reloading a page does not count twice.
+- stale articles: the *owner's* department (who has to review them). Staleness is a
+  state of today, not of the period: published articles whose review-by date has passed.
+"""
+
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from apps.knowledge.models import Article, ArticleFeedback, ArticleView
+
+
+def _views(start: date, end: date, department_ids: Sequence[int] | None):
+    views = ArticleView.objects.filter(viewed_on__gte=start, viewed_on__lte=end).order_by()
+    if department_ids is not None:
+        views = views.filter(user__department_id__in=department_ids)
+    return views
+
+
+def views_by_department(*, start: date, end: date, department_ids: Sequence[int] | None = None) -> list[dict]:
+    """[{department_id, views}] by the reader's department."""
+    rows = (
+        _views(start, end, department_ids)
+        .values("user__department_id")
+        .annotate(views=Count("id"))
+        .order_by("user__department_id")
+    )
+    return [{"department_id": r["user__department_id"], "views": r["views"]} for r in rows]
+
+
+def feedback_by_department(*, start: date, end: date, department_ids: Sequence[int] | None = None) -> list[dict]:
+    """[{department_id, helpful, not_helpful}] by the reader's department; an answer
+    counts in the period of its latest change (a reader may change their answer)."""
+    zone = timezone.get_default_timezone()
+    lo = datetime.combine(start, time(0), tzinfo=zone)
+    hi = datetime.combine(end + timedelta(days=1), time(0), tzinfo=zone)
+    feedback = ArticleFeedback.objects.filter(created_at__gte=lo, created_at__lt=hi)
+    if department_ids is not None:
+        feedback = feedback.filter(user__department_id__in=department_ids)
+    rows = (
+        feedback.values("user__department_id")
+        # Not named "helpful": an annotation of that name would shadow the field in its own filter.
+        .annotate(yes=Count("id", filter=Q(helpful=True)), no=Count("id", filter=Q(helpful=False)))
+        .order_by("user__department_id")
+    )
+    return [{"department_id": r["user__department_id"], "helpful": r["yes"], "not_helpful": r["no"]} for r in rows]
+
+
+def stale_by_owner_department(*, today: date, department_ids: Sequence[int] | None = None) -> list[dict]:
+    """[{department_id, published, stale}]: published articles and those past their
+    review-by date on `today`, by the owner's department."""
+    articles = Article.objects.filter(status=Article.Status.PUBLISHED)
+    if department_ids is not None:
+        articles = articles.filter(owner__department_id__in=department_ids)
+    rows = (
+        articles.values("owner__department_id")
+        .annotate(published=Count("id"), stale=Count("id", filter=Q(review_by__lt=today)))
+        .order_by("owner__department_id")
+    )
+    return [
+        {"department_id": r["owner__department_id"], "published": r["published"], "stale": r["stale"]} for r in rows
+    ]
+
+
+def most_viewed_articles(
+    *, start: date, end: date, department_ids: Sequence[int] | None = None, limit: int = 10
+) -> list[dict]:
+    """[{article_id, title, views}]: the articles read most in the period. Two queries:
+    counting by article id alone, then the titles of the few found, is much faster on a
+    large view log than grouping by the joined title."""
+    rows = list(
+        _views(start, end, department_ids)
+        .values("article_id")
+        .annotate(views=Count("id"))
+        .order_by("-views", "article_id")[:limit]
+    )
+    titles = dict(Article.objects.filter(pk__in=[r["article_id"] for r in rows]).values_list("pk", "title"))
+    return [
+        {"article_id": r["article_id"], "title": titles.get(r["article_id"], ""), "views": r["views"]} for r in rows
+    ]

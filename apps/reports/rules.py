@@ -1,0 +1,16 @@
+"""Who may see which reports. Views, templates and navigation ask these names.
+
+Managers and administrators see every section; COE members see the support and
+knowledge sections (their own work). Which departments a manager sees is a per-manager
+setting (ManagerScope), applied by apps.reports.selectors.report_access_for.
+"""
+
+import rules
+
+from apps.accounts.rules import is_admin, is_coe, is_manager
+
+rules.add_perm("reports.view_reports", is_manager | is_admin | is_coe)
+# Idea challenges and cases: outcomes for department heads and the COE lead (admin).
+rules.add_perm("reports.view_all_sections", is_manager | is_admin)
+# `?fresh=1` recomputes the figures instead of using the five-minute cache.
+rules.add_perm("reports.refresh_reports", is_coe | is_admin)

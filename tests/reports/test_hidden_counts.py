@@ -1,0 +1,89 @@
+"""A challenge that hides its counts while voting is open shows none of its votes in any
+figure of the report, page, fragment or file, until voting closes."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone, translation
+from openpyxl import load_workbook
+
+from apps.core.dates import current_fiscal_year
+from apps.ideas.models import Vote
+from apps.reports.periods import Period
+from tests.ideas.factories import ChallengeFactory, IdeaFactory
+from tests.reports.helpers import build, rows_by_label, summary, table
+
+HIDDEN_TITLE = "非公開集計チャレンジ"
+OPEN_TITLE = "公開集計チャレンジ"
+
+
+@pytest.fixture
+def voting(city):
+    """Voting open now in two challenges: the hidden one got 3 votes, the open one 2."""
+    now = timezone.now()
+    window = {
+        "submission_start": now - timedelta(hours=5),
+        "submission_end": now + timedelta(days=5),
+        "voting_start": now - timedelta(hours=4),
+        "voting_end": now + timedelta(days=5),
+    }
+    hidden = ChallengeFactory(title=HIDDEN_TITLE, hide_counts_while_voting=True, **window)
+    shown = ChallengeFactory(title=OPEN_TITLE, **window)
+    a = city.users
+    hidden_idea = IdeaFactory(challenge=hidden, author=a["a1"], submitted_at=now - timedelta(hours=3))
+    shown_idea = IdeaFactory(challenge=shown, author=a["a2"], submitted_at=now - timedelta(hours=3))
+    for voter in (a["b1"], a["b2"], a["c1"]):
+        Vote.objects.create(idea=hidden_idea, challenge=hidden, voter=voter, voter_department=voter.department)
+    for voter in (a["c2"], a["c3"]):
+        Vote.objects.create(idea=shown_idea, challenge=shown, voter=voter, voter_department=voter.department)
+    return hidden
+
+
+def test_hidden_votes_are_in_no_figure(voting):
+    with translation.override("en"):
+        report = build(period=_current())
+        assert summary(report, "ideas")["Votes (いいね)"] == 2
+        assert summary(report, "ideas")["Unique voters"] == 2
+        challenges = rows_by_label(table(report, "ideas", "challenges"))
+        assert challenges[HIDDEN_TITLE] == [1, 1, "Hidden until results", "Hidden until results"]
+        assert challenges[OPEN_TITLE] == [1, 1, 2, 2]
+        departments = rows_by_label(table(report, "ideas", "departments"))
+        assert "Family Register Section" not in departments  # its only votes were in the hidden challenge
+        assert departments["Environment Bureau"][3] == 2
+        assert any(HIDDEN_TITLE in note for note in report.section("ideas").notes)
+        spec = report.section("ideas").chart_data()["ideas-challenges"]
+        assert [d["label"] for d in spec["datasets"]] == ["Ideas submitted", "Ideas approved"]
+
+
+def test_hidden_votes_stay_hidden_until_the_results_are_published(voting):
+    closed = voting.voting_end + timedelta(seconds=1)
+    with translation.override("en"):
+        report = build(period=_current(), now=closed)
+    assert summary(report, "ideas")["Votes (いいね)"] != 5  # as on the idea pages: not before publication
+    voting.results_published_at = closed
+    voting.save(update_fields=["results_published_at"])
+    with translation.override("en"):
+        report = build(period=_current(), now=closed + timedelta(seconds=1))
+    assert summary(report, "ideas")["Votes (いいね)"] == 5
+
+
+def test_hidden_votes_are_not_in_the_page_or_the_files(client_for, city, voting):
+    client = client_for(city.admin)
+    fy = f"?fy={current_fiscal_year()}"
+    page = client.get(reverse("reports:dashboard") + fy, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Hidden until results" in page
+    response = client.get(reverse("reports:export_csv", args=["ideas"]) + fy)
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    hidden_row = next(r for r in rows if r and r[0] == HIDDEN_TITLE)
+    assert hidden_row[3:] == [hidden_row[3]] * 2 and not hidden_row[3].isdigit()
+    book = load_workbook(io.BytesIO(client.get(reverse("reports:export_xlsx") + fy).content))
+    sheet_rows = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
+    hidden_cells = next(r for r in sheet_rows if r and r[0] == HIDDEN_TITLE)
+    assert isinstance(hidden_cells[3], str) and isinstance(hidden_cells[4], str)
+
+
+def _current() -> Period:
+    return Period.for_fiscal_year(current_fiscal_year())
