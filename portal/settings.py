@@ -383,10 +383,10 @@ PORTAL_VIDEO_EMBED_HOSTS = env.list(
     "PORTAL_VIDEO_EMBED_HOSTS",
     default=["www.youtube.com", "youtube.com", "player.vimeo.com", "web.microsoftstream.com"],
 )
-PORTAL_CSP_FRAME_SRC = sorted(
-    {f"https://{host}" for host in PORTAL_VIDEO_EMBED_HOSTS}
-    | ({"https://www.youtube-nocookie.com"} if {"www.youtube.com", "youtube.com"} & set(PORTAL_VIDEO_EMBED_HOSTS) else set())
-)
+# YouTube links are embedded from the privacy-enhanced youtube-nocookie.com host.
+_youtube = {"www.youtube.com", "youtube.com"} & set(PORTAL_VIDEO_EMBED_HOSTS)
+_frame_hosts = set(PORTAL_VIDEO_EMBED_HOSTS) | ({"www.youtube-nocookie.com"} if _youtube else set())
+PORTAL_CSP_FRAME_SRC = sorted(f"https://{host}" for host in _frame_hosts)
 PORTAL_UPLOAD_MAX_BYTES = env.int("PORTAL_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 # Days after its resolution during which a support request can be reopened (then it is closed).
 SUPPORT_REOPEN_DAYS = env.int("SUPPORT_REOPEN_DAYS", default=14)

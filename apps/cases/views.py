@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from apps.cases import selectors, services
 from apps.cases.forms import AttachmentForm, CaseFilterForm, CaseForm, ReferenceItemForm, add_service_errors
 from apps.cases.models import Case, Field, HoursMethod, Tool
+from apps.core.downloads import protected_file_response
 
 PAGE_SIZE = 20
 
@@ -209,10 +210,7 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     # The same rule as the case page: a draft's files are for the COE and its author only.
     if not request.user.has_perm("cases.view_case", attachment.case):
         raise PermissionDenied
-    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return protected_file_response(attachment.file, filename=attachment.name, kind=attachment.kind)
 
 
 @login_required

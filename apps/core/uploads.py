@@ -82,6 +82,7 @@ def validate_upload(upload: UploadedFile, *, kinds: tuple[str, ...], max_bytes: 
                 code="bad_content",
             )
     raise ValidationError(
-        _("“%(name)s” is not an accepted file type. Accepted: %(allowed)s.") % {"name": upload.name, "allowed": allowed},
+        _("“%(name)s” is not an accepted file type. Accepted: %(allowed)s.")
+        % {"name": upload.name, "allowed": allowed},
         code="bad_type",
     )

@@ -28,18 +28,6 @@ KINDS = IMAGES + DOCUMENTS
 # What each stored kind becomes: GIFs are stored as a still PNG (their first frame).
 _OUTPUT = {"png": ("PNG", "png", ".png"), "jpeg": ("JPEG", "jpeg", ".jpg"), "webp": ("WEBP", "webp", ".webp")}
 _OUTPUT["gif"] = _OUTPUT["png"]
-CONTENT_TYPES = {
-    "pdf": "application/pdf",
-    "png": "image/png",
-    "jpeg": "image/jpeg",
-    "gif": "image/gif",
-    "webp": "image/webp",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "csv": "text/csv; charset=utf-8",
-    "txt": "text/plain; charset=utf-8",
-}
 
 
 @dataclass(frozen=True)

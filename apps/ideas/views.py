@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.core.downloads import protected_file_response
 from apps.core.markdown import render_markdown
 from apps.ideas import exports, selectors, services
 from apps.ideas.forms import (
@@ -29,7 +30,6 @@ from apps.ideas.forms import (
 )
 from apps.ideas.models import Attachment, Challenge, Comment, Idea, Phase
 from apps.ideas.services import IdeaRuleError
-from apps.ideas.uploads import CONTENT_TYPES
 
 PAGE_SIZE = 20
 # Idea cards carry a summary, co-authors and their own いいね form: twelve to a page keeps
@@ -632,21 +632,10 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Ht
     attachment = get_object_or_404(Attachment.objects.select_related("idea__challenge"), pk=attachment_pk, idea_id=pk)
     if not request.user.has_perm("ideas.view_idea", attachment.idea):
         raise Http404
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(
-        handle,
-        # Images are shown in the page; anything else is downloaded, never rendered by the browser.
-        as_attachment=not attachment.is_image,
-        filename=attachment.name,
-        content_type=CONTENT_TYPES.get(attachment.kind, "application/octet-stream"),
+    # Images are shown in the page; anything else is downloaded, never rendered by the browser.
+    return protected_file_response(
+        attachment.file, filename=attachment.name, kind=attachment.kind, inline=attachment.is_image
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
 
 
 # --- results -------------------------------------------------------------------------------

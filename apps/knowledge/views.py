@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from apps.core.downloads import protected_file_response
 from apps.core.markdown import render_markdown
 from apps.knowledge import selectors, services
 from apps.knowledge.diff import side_by_side
@@ -17,18 +18,6 @@ from apps.knowledge.forms import ArticleForm, ArticleListFilterForm, FeedbackFor
 from apps.knowledge.models import Article, ArticleAttachment, ArticleRevision
 
 PAGE_SIZE = 20
-CONTENT_TYPES = {
-    "pdf": "application/pdf",
-    "png": "image/png",
-    "jpeg": "image/jpeg",
-    "gif": "image/gif",
-    "webp": "image/webp",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "csv": "text/csv; charset=utf-8",
-    "txt": "text/plain; charset=utf-8",
-}
 
 
 def _crumbs(*extra: tuple[str, str]) -> list[tuple[str, str]]:
@@ -327,20 +316,7 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Ht
     attachment = get_object_or_404(ArticleAttachment.objects.select_related("article"), pk=attachment_pk, article_id=pk)
     if not request.user.has_perm("knowledge.view_article", attachment.article):
         raise Http404
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=CONTENT_TYPES.get(attachment.kind, "application/octet-stream"),
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return protected_file_response(attachment.file, filename=attachment.original_name, kind=attachment.kind)
 
 
 @login_required

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.core.downloads import protected_file_response
 from apps.core.markdown import render_markdown
 from apps.search.selectors import similar as similar_content
 from apps.support import display, selectors, services
@@ -38,18 +39,6 @@ from apps.support.services import SupportRuleError
 PAGE_SIZE = 25
 SIMILAR_TYPES = ["article", "case"]
 SIMILAR_MAX_CHARS = 1000
-CONTENT_TYPES = {
-    "pdf": "application/pdf",
-    "png": "image/png",
-    "jpeg": "image/jpeg",
-    "gif": "image/gif",
-    "webp": "image/webp",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "csv": "text/csv; charset=utf-8",
-    "txt": "text/plain; charset=utf-8",
-}
 
 
 def _require(request: HttpRequest, perm: str, obj=None) -> None:
@@ -248,9 +237,7 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
         return redirect(back)
     messages.success(
         request,
-        ngettext(
-            "%(count)d request was assigned to %(name)s.", "%(count)d requests were assigned to %(name)s.", count
-        )
+        ngettext("%(count)d request was assigned to %(name)s.", "%(count)d requests were assigned to %(name)s.", count)
         % {"count": count, "name": assignee.get_full_name()},
     )
     return redirect(back)
@@ -556,12 +543,7 @@ def related(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
     item = selectors.attachment_for(request.user, pk, attachment_pk)
-    response = FileResponse(
-        item.file.open("rb"), as_attachment=True, filename=item.name,
-        content_type=CONTENT_TYPES.get(item.kind, "application/octet-stream"),
-    )  # fmt: skip
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return protected_file_response(item.file, filename=item.name, kind=item.kind)
 
 
 # --- the COE's tools -------------------------------------------------------------------------
