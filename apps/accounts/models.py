@@ -3,13 +3,13 @@ from functools import cached_property
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.roles import Role
+from apps.core.i18n import BilingualNameMixin
 
 
-class Department(models.Model):
+class Department(BilingualNameMixin, models.Model):
     """An organisational unit: 局 (bureau), 部 (division) or 課 (section)."""
 
     class Level(models.TextChoices):
@@ -35,12 +35,6 @@ class Department(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def name(self) -> str:
-        if (get_language() or "ja").startswith("en") and self.name_en:
-            return self.name_en
-        return self.name_ja
 
 
 class User(AbstractUser):

@@ -14,8 +14,9 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from apps.core.i18n import BilingualNameMixin
 
 
 def validate_link_url(value: str) -> None:
@@ -34,7 +35,7 @@ def validate_link_url(value: str) -> None:
         )
 
 
-class ReferenceItem(models.Model):
+class ReferenceItem(BilingualNameMixin, models.Model):
     code = models.SlugField(
         _("code"), max_length=40, unique=True, help_text=_("English id used in links and bookmarks, e.g. “rpa”.")
     )
@@ -49,12 +50,6 @@ class ReferenceItem(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def name(self) -> str:
-        if (get_language() or "ja").startswith("en") and self.name_en:
-            return self.name_en
-        return self.name_ja
 
 
 class Field(ReferenceItem):

@@ -4,8 +4,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from apps.core.i18n import BilingualNameMixin
 
 
 class Phase(models.TextChoices):
@@ -118,7 +119,7 @@ class Challenge(models.Model):
         return hashlib.sha256(text.encode()).hexdigest()
 
 
-class Category(models.Model):
+class Category(BilingualNameMixin, models.Model):
     challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="categories")
     name_ja = models.CharField(_("name (Japanese)"), max_length=100)
     name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
@@ -132,14 +133,8 @@ class Category(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def name(self) -> str:
-        if (get_language() or "ja").startswith("en") and self.name_en:
-            return self.name_en
-        return self.name_ja
 
-
-class AnswerStatus(models.Model):
+class AnswerStatus(BilingualNameMixin, models.Model):
     """The COE's official answer to an idea after the challenge (採用, 検討中, 実現, 見送り …)."""
 
     name_ja = models.CharField(_("name (Japanese)"), max_length=50)
@@ -153,12 +148,6 @@ class AnswerStatus(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def name(self) -> str:
-        if (get_language() or "ja").startswith("en") and self.name_en:
-            return self.name_en
-        return self.name_ja
 
 
 class Idea(models.Model):
