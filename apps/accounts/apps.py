@@ -8,9 +8,14 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from django.db.models.signals import post_migrate
+        from django.contrib.auth.models import Group
+        from django.db.models.signals import m2m_changed, post_migrate, pre_delete
 
+        from apps.accounts.models import User
         from apps.accounts.roles import role_groups_ensure
+        from apps.accounts.signals import roles_cache_drop, roles_cache_drop_group_deleted
 
         # Groups are reference data: make them exist after every migrate.
         post_migrate.connect(role_groups_ensure, sender=self)
+        m2m_changed.connect(roles_cache_drop, sender=User.groups.through)
+        pre_delete.connect(roles_cache_drop_group_deleted, sender=Group)

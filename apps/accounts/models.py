@@ -1,12 +1,15 @@
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractUser
+from django.core.cache import cache
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.roles import Role
 from apps.core.i18n import BilingualNameMixin
+
+ROLES_CACHE_SECONDS = 300
 
 
 class Department(BilingualNameMixin, models.Model):
@@ -80,12 +83,27 @@ class User(AbstractUser):
 
     @cached_property
     def roles(self) -> frozenset[str]:
-        """Role names for this request; one query, then cached on the instance."""
+        """Role names, kept on the instance for the request and in the shared cache between
+        requests (every page needs them for the navigation); a change of the user's groups
+        drops the cached copy (apps.accounts.signals), the timeout bounds anything missed."""
         if not self.is_active:
             return frozenset()
-        names = {name for name in self.groups.values_list("name", flat=True) if name in Role.values}
-        names.add(Role.STAFF.value)
-        return frozenset(names)
+        key = self.roles_cache_key
+        names = cache.get(key)
+        if names is None:
+            names = sorted(name for name in self.groups.values_list("name", flat=True) if name in Role.values)
+            cache.set(key, names, ROLES_CACHE_SECONDS)
+        return frozenset(names) | {Role.STAFF.value}
+
+    @property
+    def roles_cache_key(self) -> str:
+        return self.cache_key("accounts:roles")
+
+    def cache_key(self, name: str) -> str:
+        """A shared-cache key for something about this user. date_joined tells apart two
+        accounts that had the same id in different databases (tests roll back and reuse ids;
+        the cache is not rolled back with them)."""
+        return f"{name}:{self.pk}:{self.date_joined.timestamp():.6f}"
 
     def has_role(self, role: Role) -> bool:
         return role.value in self.roles

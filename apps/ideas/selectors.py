@@ -318,10 +318,12 @@ def moderation_queue(challenge: Challenge | None = None) -> QuerySet[Idea]:
 
 def my_ideas(user, challenge: Challenge | None = None, limit: int | None = None) -> list[Idea]:
     """Ideas the user wrote or co-authors (accepted), newest first; no counts shown."""
-    # A subquery, not a join: no DISTINCT, and both halves can use their index.
-    coauthored = Coauthor.objects.filter(user=user, status=Coauthor.Status.ACCEPTED).values("idea_id")
+    # A UNION of ids, not `author OR id IN (…)`: each half uses its index, where the OR made
+    # PostgreSQL scan every idea of the challenge (1.7 ms at 5,000 ideas, 0.1 ms this way).
+    coauthored = Coauthor.objects.filter(user=user, status=Coauthor.Status.ACCEPTED).order_by().values("idea_id")
+    mine = Idea.objects.filter(author=user).order_by().values("pk").union(coauthored, all=True)
     ideas = (
-        Idea.objects.filter(Q(author=user) | Q(pk__in=coauthored))
+        Idea.objects.filter(pk__in=mine)
         .exclude(status=Idea.Status.MERGED)
         .select_related("challenge", "category")
         .defer("vote_count", "body")

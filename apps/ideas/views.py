@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.core.downloads import protected_file_response
+from apps.core.fragments import fragments_render, slot
 from apps.core.markdown import render_markdown
 from apps.ideas import exports, selectors, services
 from apps.ideas.forms import (
@@ -182,14 +184,36 @@ def idea_list(request: HttpRequest, pk: int) -> HttpResponse:
     page = Paginator(ideas, IDEA_PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = selectors.ideas_decorate(list(page.object_list), user=request.user, show_counts=show_counts)
     voting = context["is_voting"]
-    for idea in page.object_list:
-        idea.vote_state = {
-            "has_voted": idea.has_voted,
-            "can_vote": voting and not idea.is_mine,
-            "is_author": idea.is_mine,
-            "count": idea.visible_count,
-            "next": request.get_full_path(),
-        }
+    next_url = request.get_full_path()
+    cards = fragments_render(
+        "ideas/partials/idea_card.html",
+        [
+            {
+                "idea": {
+                    "pk": idea.pk,
+                    "title": idea.title,
+                    "summary": idea.summary,
+                    "category": idea.category.name if idea.category_id else "",
+                    "author": idea.author.get_full_name(),
+                    "coauthors": idea.coauthor_names,
+                    "department": idea.department.name if idea.department_id else "",
+                    "comment_count": idea.comment_count,
+                },
+                "vote": {
+                    "has_voted": idea.has_voted,
+                    "can_vote": voting and not idea.is_mine,
+                    "is_author": idea.is_mine,
+                    "count": idea.visible_count,
+                    "next": slot("next"),
+                },
+                "csrf_token": slot("csrf"),
+            }
+            for idea in page.object_list
+        ],
+        fill={"next": next_url, "csrf": get_token(request)},
+    )
+    for idea, card_html in zip(page.object_list, cards, strict=True):
+        idea.card_html = card_html
     context.update(
         {
             "page_obj": page,
@@ -198,7 +222,7 @@ def idea_list(request: HttpRequest, pk: int) -> HttpResponse:
                 for name in ("category", "sort")
             ],
             "filtered": bool(category),
-            "next_url": request.get_full_path(),
+            "next_url": next_url,
             "breadcrumbs": _crumbs(_challenge_crumb(challenge), (_("Ideas"), "")),
         }
     )

@@ -13,6 +13,7 @@ from apps.accounts.selectors import user_list_in_department
 from apps.core.services import audit_log
 from apps.notifications.models import Announcement, Delivery, EmailMode, Notification, Preference
 from apps.notifications.registry import kind_get
+from apps.notifications.selectors import unread_count_forget
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ def notification_send(
             if modes[n.recipient_id] != EmailMode.OFF and n.recipient.email
         ]
         Delivery.objects.bulk_create(deliveries)
+        unread_count_forget(users)
         pending = [d.pk for d in deliveries if d.status == Delivery.Status.PENDING]
         if pending:
             transaction.on_commit(lambda: deliveries_dispatch(delivery_ids=pending))
@@ -159,10 +161,13 @@ def notification_mark_read(*, user: User, notification: Notification) -> None:
         raise PermissionError("not the recipient")
     if notification.read_at is None:
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+        unread_count_forget([user])
 
 
 def notifications_mark_all_read(*, user: User) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+    count = Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+    unread_count_forget([user])
+    return count
 
 
 def preferences_set(*, user: User, modes: dict[str, str]) -> None:

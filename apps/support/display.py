@@ -16,6 +16,7 @@ from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
+from apps.core.fragments import fragments_render
 from apps.support.models import OPEN_STATUSES, Kind, Priority, Status, SupportRequest
 from apps.support.selectors import BREACHED, NEAR
 
@@ -100,3 +101,15 @@ def rows(requests: list[SupportRequest], now: datetime | None = None) -> list[Ro
             )
         )
     return result
+
+
+def queue_rows_html(requests: list[SupportRequest]) -> list[SafeString]:
+    """The queue's table rows; a row unchanged since someone last saw it is not rendered again."""
+    return fragments_render("support/partials/queue_row.html", [vars(row) for row in rows(requests)])
+
+
+def my_request_rows_html(requests: list[SupportRequest], *, with_department: bool) -> list[SafeString]:
+    return fragments_render(
+        "support/partials/my_request_row.html",
+        [{**vars(row), "with_department": with_department} for row in rows(requests)],
+    )

@@ -6,6 +6,7 @@ from django.forms.utils import flatatt
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
@@ -31,20 +32,41 @@ class MultipleFileField(forms.FileField):
 class FastSelect(forms.Select):
     """A select whose options are built in Python. Django renders each option through its
     own template (about 0.1 ms each); the queue has hundreds of them (departments, COE
-    members), which would cost more than the rest of the page."""
+    members), which would cost more than the rest of the page. Options of a cached choice
+    list (selectors.Choices) are rendered once per process and list version; only the
+    chosen option is marked per request."""
 
     options: list | None = None  # set by LightChoiceField; otherwise the usual `choices`
+    options_key: tuple | None = None
 
     def render(self, name, value, attrs=None, renderer=None):
         final_attrs = self.build_attrs(self.attrs, attrs)
         final_attrs["name"] = name
-        chosen = {str(v) for v in self.format_value(value)}
-        parts = []
-        for option_value, label in self.options if self.options is not None else self.choices:
-            key = "" if option_value is None else str(option_value)
-            selected = " selected" if key in chosen else ""
-            parts.append(f'<option value="{html.escape(key)}"{selected}>{html.escape(str(label))}</option>')
-        return mark_safe(f"<select{flatatt(final_attrs)}>{''.join(parts)}</select>")
+        options = self.options if self.options is not None else self.choices
+        if self.options_key is None:
+            html_options = _options_html(options)
+        else:
+            key = (*self.options_key, get_language())
+            html_options = _OPTIONS_HTML.get(key)
+            if html_options is None:
+                if len(_OPTIONS_HTML) >= 64:  # old list versions: forget them all, rarely
+                    _OPTIONS_HTML.clear()
+                html_options = _OPTIONS_HTML[key] = _options_html(options)
+        for chosen in {str(v) for v in self.format_value(value)}:
+            tag = f'<option value="{html.escape(chosen)}">'
+            html_options = html_options.replace(tag, tag[:-1] + " selected>", 1)
+        return mark_safe(f"<select{flatatt(final_attrs)}>{html_options}</select>")
+
+
+_OPTIONS_HTML: dict[tuple, str] = {}
+
+
+def _options_html(options) -> str:
+    parts = []
+    for option_value, label in options:
+        key = "" if option_value is None else str(option_value)
+        parts.append(f'<option value="{html.escape(key)}">{html.escape(str(label))}</option>')
+    return "".join(parts)
 
 
 class LightChoiceField(forms.Field):
@@ -60,19 +82,14 @@ class LightChoiceField(forms.Field):
         self.coerce, self.empty_value = coerce, empty_value
         self.valid: set[str] = set()
 
-    def set_options(self, options: list[tuple]) -> None:
+    def set_options(self, options: list[tuple], *, choices: selectors.Choices | None = None) -> None:
+        """`options`: every option in order; `choices`, when they end with a cached choice
+        list, lets the widget reuse its rendering (the options before it are part of the key)."""
         self.widget.options = options
+        if choices is not None and choices.key:
+            leading = options[: len(options) - len(choices)]
+            self.widget.options_key = (choices.key, *(value for value, _label in leading))
         self.valid = {str(value) for value, _label in options if value not in ("", None)}
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return self.empty_value
-        if str(value) not in self.valid:
-            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        try:
-            return self.coerce(value)
-        except (TypeError, ValueError):
-            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice") from None
 
 
 class DateInput(forms.DateInput):
@@ -206,7 +223,7 @@ class TriageForm(forms.Form):
     def __init__(self, *args, members: list[tuple[int, str]], **kwargs):
         kwargs.setdefault("auto_id", "triage-%s")
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].set_options([("", _("Nobody yet")), *members])
+        self.fields["assignee"].set_options([("", _("Nobody yet")), *members], choices=members)
 
     def assignee_user(self) -> User | None:
         pk = self.cleaned_data.get("assignee")
@@ -276,8 +293,9 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args, members: list[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["department"].set_options([("", _("Any")), *selectors.department_choices()])
-        self.fields["assignee"].set_options([*ASSIGNEE_VIEWS, *members])
+        departments = selectors.department_choices()
+        self.fields["department"].set_options([("", _("Any")), *departments], choices=departments)
+        self.fields["assignee"].set_options([*ASSIGNEE_VIEWS, *members], choices=members)
 
     def filters(self) -> selectors.QueueFilters:
         data = self.cleaned_data if self.is_valid() else {}
@@ -302,7 +320,7 @@ class BulkAssignForm(forms.Form):
 
     def __init__(self, *args, members: list[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].set_options(members)
+        self.fields["assignee"].set_options(members, choices=members)
         # Any id is accepted here; the service assigns only open requests that exist.
         self.fields["requests"].choices = [(v, v) for v in (self.data.getlist("requests") if self.is_bound else [])]
         self.fields["requests"].error_messages["required"] = _("Choose at least one request.")

@@ -307,38 +307,55 @@ def _full_name(display_name: str, first_name: str, last_name: str, username: str
 CHOICES_TTL = 300
 
 
-def coe_member_choices() -> list[tuple[int, str]]:
+class Choices(list):
+    """A cached choice list with the cache key it came from: the same key means the same
+    list, so a select can reuse the options it rendered for it (forms.FastSelect)."""
+
+    key: str = ""
+
+
+def _choices(key: str, build) -> Choices:
+    rows = cache.get(key)
+    if rows is None:
+        rows = build()
+        cache.set(key, rows, CHOICES_TTL)
+    choices = Choices(rows)
+    choices.key = key
+    return choices
+
+
+def coe_member_choices() -> Choices:
     """(id, name) of every active COE member, for selects; no model instances."""
     group_id = Group.objects.filter(name=Role.COE).values_list("pk", flat=True).first()
     stamp = User.groups.through.objects.filter(group_id=group_id).aggregate(n=Count("pk"), last=Max("pk"))
     key = f"support:coe-choices:{group_id}:{stamp['n']}:{stamp['last']}"
-    choices = cache.get(key)
-    if choices is None:
+
+    def build() -> list[tuple[int, str]]:
         rows = (
             User.objects.filter(groups=group_id, is_active=True)
             .order_by("display_name_kana", "username")
             .values_list("pk", "display_name", "first_name", "last_name", "username")
         )
-        choices = [(pk, _full_name(*names)) for pk, *names in rows]
-        cache.set(key, choices, CHOICES_TTL)
-    return choices
+        return [(pk, _full_name(*names)) for pk, *names in rows]
+
+    return _choices(key, build)
 
 
-def department_choices() -> list[tuple[int, str]]:
+def department_choices() -> Choices:
     """(id, name in the active language) of the active departments, for selects."""
     english = (get_language() or "ja").startswith("en")
     stamp = Department.objects.aggregate(n=Count("pk"), last=Max("pk"))
     key = f"support:department-choices:{'en' if english else 'ja'}:{stamp['n']}:{stamp['last']}"
-    choices = cache.get(key)
-    if choices is None:
+
+    def build() -> list[tuple[int, str]]:
         rows = (
             Department.objects.filter(is_active=True)
             .order_by("sort_order", "code")
             .values_list("pk", "name_ja", "name_en")
         )
-        choices = [(pk, (name_en if english and name_en else name_ja)) for pk, name_ja, name_en in rows]
-        cache.set(key, choices, CHOICES_TTL)
-    return choices
+        return [(pk, (name_en if english and name_en else name_ja)) for pk, name_ja, name_en in rows]
+
+    return _choices(key, build)
 
 
 @dataclass(frozen=True)

@@ -171,7 +171,7 @@ def my_requests(request: HttpRequest) -> HttpResponse:
         "support/my_requests.html",
         {
             "page": page,
-            "rows": display.rows(page.items),
+            "rows_html": display.my_request_rows_html(page.items, with_department=scope == "department"),
             "scope": scope,
             "can_department": can_department,
             "can_queue": request.user.has_perm("support.view_queue"),
@@ -201,9 +201,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "filter_form": form,
             "filters": filters,
             "page": page,
-            "rows": display.rows(page.items),
-            "unassigned": _("Unassigned"),
-            "stopped": _("(clock stopped)"),
+            "rows_html": display.queue_rows_html(page.items),
             "saved_views": [
                 ("mine", _("Mine"), "assignee=me"),
                 ("unassigned", _("Unassigned"), "assignee=none"),

@@ -1,5 +1,8 @@
 import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
 
+from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.services import user_roles_set
 from apps.core.models import AuditEntry
@@ -58,3 +61,23 @@ def test_inactive_user_has_no_role(user_factory):
     user.is_active = False
     assert user.roles == frozenset()
     assert not user.has_perm("notifications.publish_announcement")
+
+
+@pytest.mark.parametrize("how", ["service", "user.groups", "group.user_set", "group.user_set.clear", "group deleted"])
+def test_a_removed_role_stops_working_on_the_next_page(client, user_factory, how):
+    """Roles are cached between requests; every way of changing the groups drops the copy."""
+    user = user_factory(roles=[Role.COE])
+    client.force_login(user)
+    assert client.get(reverse("support:queue")).status_code == 200
+    group = Group.objects.get(name=Role.COE)
+    if how == "service":
+        user_roles_set(user=User.objects.get(pk=user.pk), roles=[], source="test")
+    elif how == "user.groups":
+        User.objects.get(pk=user.pk).groups.remove(group)
+    elif how == "group.user_set":
+        group.user_set.remove(user)
+    elif how == "group.user_set.clear":
+        group.user_set.clear()
+    else:
+        group.delete()
+    assert client.get(reverse("support:queue")).status_code == 403

@@ -498,3 +498,22 @@ def test_home_panel_shows_current_challenges_my_ideas_and_the_queue(client_for, 
     assert idea.challenge.title in page and "ホームに出るアイデア" in page
     coe_page = client_for(user_factory(roles=[Role.COE], language="en")).get(reverse("core:home")).content.decode()
     assert "1 idea is waiting for approval" in coe_page
+
+
+def test_my_ideas_lists_written_and_accepted_coauthored_ideas_only(client_for, idea_factory, user_factory):
+    """The challenge page's "My ideas": written or co-authored (accepted) in this challenge."""
+    me, other = user_factory(), user_factory()
+    written = idea_factory(author=me, title="自分で書いた案")
+    challenge = written.challenge
+    coauthored = idea_factory(challenge=challenge, author=other, title="共同提案した案")
+    invited = idea_factory(challenge=challenge, author=other, title="招待だけの案")
+    idea_factory(challenge=challenge, author=other, title="他人の案")
+    merged = idea_factory(challenge=challenge, author=me, title="統合された案", status=Idea.Status.MERGED)
+    idea_factory(author=me, title="別のチャレンジの案")
+    Coauthor.objects.create(idea=coauthored, user=me, status=Coauthor.Status.ACCEPTED)
+    Coauthor.objects.create(idea=invited, user=me, status=Coauthor.Status.INVITED)
+    html = client_for(me).get(reverse("ideas:challenge_detail", args=[challenge.pk])).content.decode()
+    mine = html[html.index('id="mine-title"') :]
+    assert "自分で書いた案" in mine and "共同提案した案" in mine
+    for title in ("招待だけの案", "他人の案", merged.title, "別のチャレンジの案"):
+        assert title not in mine

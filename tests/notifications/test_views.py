@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -68,6 +70,7 @@ def test_list_query_count_does_not_grow_with_notifications(client_for, staff_use
         services.notification_send(
             recipients=[staff_user], kind="announcement", params={"title": str(i)}, actor=user_factory()
         )
+    queries()  # new notifications dropped the cached unread badge: counted once again
     assert queries() == few
 
 
@@ -101,3 +104,24 @@ def test_preferences_are_saved(client_for, staff_user):
     assert response.status_code == 200
     assert 'id="error-summary"' in response.content.decode()
     assert staff_user.notification_preferences.get(kind="announcement").email == "digest"
+
+
+def test_unread_badge_follows_new_and_read_notifications(client_for, staff_user, user_factory):
+    """The badge count is cached between pages; sending and reading must show at once."""
+    client = client_for(staff_user)
+
+    def badge() -> str:
+        html = client.get(reverse("accounts:profile")).content.decode()
+        found = re.search(r'<span class="badge" aria-hidden="true">(\d+)</span>', html)
+        return found.group(1) if found else ""
+
+    assert badge() == ""
+    for title in ("a", "b"):
+        services.notification_send(
+            recipients=[staff_user], kind="announcement", params={"title": title}, actor=user_factory()
+        )
+    assert badge() == "2"
+    services.notification_mark_read(user=staff_user, notification=staff_user.notifications.first())
+    assert badge() == "1"
+    services.notifications_mark_all_read(user=staff_user)
+    assert badge() == ""

@@ -1,0 +1,76 @@
+"""Rendered list items (cards, table rows) reused across requests and users.
+
+A list page renders the same card or row for everyone who sees it, and Django's template
+engine is most of such a page's cost. `fragments_render` keys each rendering by a hash of
+everything the fragment shows — the template, the language and every value of its
+context — so a cached fragment is never stale: any change of a value is another key, and
+old keys simply expire. The context must therefore hold all the fragment depends on, as
+plain values (str, numbers, bools, None, dates, and dicts/lists/tuples of them; no model
+instances, no request), and the template may use nothing else: it is rendered without
+context processors.
+
+What differs per viewer but not per item (the CSRF token, the page's own URL) goes into
+the fragment as a `slot()` and is filled in after the cache, so the cached HTML stays the
+same for everyone.
+"""
+
+import hashlib
+from collections.abc import Iterable, Mapping
+
+from django.core.cache import cache
+from django.template.loader import get_template
+from django.utils.functional import Promise
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+FRAGMENT_SECONDS = 3600
+
+
+def slot(name: str) -> SafeString:
+    """A marker for a per-request value. It contains "<", which autoescaped content never
+    does, so no text a user typed can be mistaken for it."""
+    return mark_safe(f"<fragment-slot {name}>")
+
+
+def _canonical(value):
+    # The type is part of the key: "<b>" as SafeString and as str render differently.
+    if isinstance(value, Mapping):
+        return ("map", tuple(sorted((str(k), _canonical(v)) for k, v in value.items())))
+    if isinstance(value, list | tuple):
+        return ("seq", tuple(_canonical(v) for v in value))
+    if isinstance(value, Promise):
+        return ("str", str(value))
+    return (type(value).__name__, value)
+
+
+def _key(template_name: str, language: str, context: Mapping) -> str:
+    digest = hashlib.blake2b(repr(_canonical(context)).encode(), digest_size=16).hexdigest()
+    return f"fragment:{template_name}:{language}:{digest}"
+
+
+def fragments_render(
+    template_name: str, contexts: Iterable[Mapping], *, fill: Mapping[str, str] | None = None
+) -> list[SafeString]:
+    """The HTML of `template_name` for each context, in order, in the active language;
+    `fill` gives the (unescaped) value of each slot."""
+    contexts = list(contexts)
+    if not contexts:
+        return []
+    language = get_language() or ""
+    keys = [_key(template_name, language, context) for context in contexts]
+    found = cache.get_many(keys)
+    template = None
+    rendered: dict[str, str] = {}
+    result = []
+    for key, context in zip(keys, contexts, strict=True):
+        html = found.get(key) or rendered.get(key)
+        if html is None:
+            template = template or get_template(template_name)
+            html = rendered[key] = template.render(dict(context))
+        for name, value in (fill or {}).items():
+            html = html.replace(slot(name), conditional_escape(value))
+        result.append(mark_safe(html))  # the template's own, autoescaped output
+    if rendered:
+        cache.set_many(rendered, FRAGMENT_SECONDS)
+    return result
