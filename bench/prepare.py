@@ -3,11 +3,13 @@
 Run by bench/run.sh with the same environment as the gunicorn it measures:
 `python -m bench.prepare OUT.json`. Writes the session cookie, the resolved pages (with
 their status and query count, taken from a second, warm request through Django's test
-Client) and the data set's sizes, for run.sh and bench/report.py.
+Client) and the data set's sizes, for run.sh and bench/report.py. With BENCH_PAGES set (a
+regular expression), only the pages whose name it matches are kept, and the ceiling rows.
 """
 
 import json
 import os
+import re
 import sys
 
 import django
@@ -36,12 +38,15 @@ def main(out_path: str) -> None:
 
     # A failing page is reported with its status (and logged), not allowed to stop the run.
     signed_in = Client(raise_request_exception=False, HTTP_HOST="127.0.0.1")
-    signed_in.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    signed_in.force_login(user, backend="apps.accounts.backends.PasswordBackend")
     cookie = f"{settings.SESSION_COOKIE_NAME}={signed_in.cookies[settings.SESSION_COOKIE_NAME].value}"
     anonymous = Client(raise_request_exception=False, HTTP_HOST="127.0.0.1")
 
+    only = os.environ.get("BENCH_PAGES", "")
     pages = []
     for page in PAGES:
+        if only and not page.ceiling and not re.search(only, page.name):
+            continue
         path = page.path() if callable(page.path) else page.path
         client = signed_in if page.signed_in else anonymous
         client.get(path)  # warm: first-request caches (translations, templates, Redis) as under load
@@ -67,6 +72,7 @@ def main(out_path: str) -> None:
         "user": {"username": user.username, "roles": sorted(user.roles)},
         "cookie": cookie,
         "pages": pages,
+        "only": only,
         "sizes": sizes,
         "database": f"{connection.display_name} {'.'.join(map(str, connection.get_database_version()))}",
         "django": django.get_version(),

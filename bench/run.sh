@@ -6,7 +6,9 @@
 # Arguments are passed on to `manage.py seed_bench` (e.g. `--users 5000`), after $BENCH_SIZES.
 # Environment: BENCH_SIZES, BENCH_FRESH=1, BENCH_USER, BENCH_DURATION (10s), BENCH_WARMUP (2s),
 # BENCH_THREADS (2), BENCH_CONNECTIONS (8), BENCH_QUIET_WAIT (30, seconds), BENCH_PORT (8123),
-# BENCH_DB, BENCH_REDIS_URL.
+# BENCH_DB, BENCH_REDIS_URL, BENCH_PAGES (regex on page names), BENCH_REPORT (docs/benchmarks.md),
+# BENCH_RUN_DIR (docs/_bench), BENCH_PROBE_REQUESTS (30), BENCH_PROBE_SECONDS (5),
+# BENCH_BURST (1; 0 skips the いいね burst), BENCH_BURST_ARGS (options of bench/burst.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,8 +22,13 @@ WARMUP=${BENCH_WARMUP:-2s}
 THREADS=${BENCH_THREADS:-2}
 CONNECTIONS=${BENCH_CONNECTIONS:-8}
 QUIET_WAIT=${BENCH_QUIET_WAIT:-30}
-RUN_DIR=docs/_bench
-DOC=docs/benchmarks.md
+PROBE_REQUESTS=${BENCH_PROBE_REQUESTS:-30}
+PROBE_SECONDS=${BENCH_PROBE_SECONDS:-5}
+# Two runs at once (say, a second database) need their own run directory and report.
+RUN_DIR=${BENCH_RUN_DIR:-docs/_bench}
+DOC=${BENCH_REPORT:-docs/benchmarks.md}
+# bench/prepare.py keeps only the pages whose name matches (and the ceiling row).
+export BENCH_PAGES=${BENCH_PAGES:-}
 
 say() { echo "bench: $*"; }
 
@@ -158,7 +165,33 @@ while IFS=$'\t' read -r index signed_in path; do
   kill -TERM "$sampler_pid"
   wait "$sampler_pid"
   grep -E "Requests/sec|^ +(50|99)%" "$RUN_DIR/wrk-$index.txt" | tr -s ' ' | paste -sd ' ' | sed 's/^/        /'
+  # What one user waits, one request at a time, without queueing behind wrk's connections.
+  probe_cookie=()
+  [ "$signed_in" = 1 ] && probe_cookie=(--cookie "$COOKIE")
+  $BIN/python -m bench.latency "$BASE$path" "${probe_cookie[@]}" \
+    --requests "$PROBE_REQUESTS" --seconds "$PROBE_SECONDS" >"$RUN_DIR/probe-$index.json"
+  $BIN/python -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+print("        one user: p50 %s ms, p95 %s ms (%s requests)" % (r["p50_ms"], r["p95_ms"], r["count"]))
+' "$RUN_DIR/probe-$index.json"
 done <"$RUN_DIR/pages.tsv"
+
+# --- いいね burst (issue #5) ---------------------------------------------------------------
+# bench/burst.py signs in 3,000 staff users, sends their votes within a minute while it
+# measures the idea list, checks the counts and puts the data set back.
+if [ "${BENCH_BURST:-1}" = 1 ]; then
+  waited=0
+  while busy=$(other_cpu) && [ "$busy" -ge 10 ] && [ "$waited" -lt "$QUIET_WAIT" ]; do
+    waited=$((waited + 2))
+  done
+  echo "$busy" >"$RUN_DIR/busy-burst.txt"
+  say "いいね burst"
+  [ "$busy" -lt 10 ] || say "warning: the CPUs are ${busy}% busy with other work; the burst's latencies will be high"
+  # shellcheck disable=SC2086  # BENCH_BURST_ARGS is a list of options
+  $BIN/python -m bench.burst "$BASE" "$RUN_DIR/burst.json" --server-pid "$gunicorn_pid" ${BENCH_BURST_ARGS:-} \
+    || say "warning: the burst did not finish; see the messages above"
+fi
 
 stop_server
 trap - EXIT
@@ -173,6 +206,7 @@ BENCH_META_SERVER="$SERVER" BENCH_META_LOAD="$LOAD" BENCH_META_WARMUP="$WARMUP" 
 BENCH_META_SEED="$seed_seconds" BENCH_META_SKIPPED="$seed_skipped" \
 BENCH_META_TOTAL="$((SECONDS - started))" \
 BENCH_META_BUSY_AFTER="$busy_after" \
+BENCH_META_PROBE="$PROBE_REQUESTS requests or $PROBE_SECONDS s" \
 BENCH_META_GUNICORN="$($BIN/gunicorn --version 2>&1 | head -1)" \
 BENCH_META_WRK="$(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)" \
   $BIN/python -c '
@@ -183,7 +217,7 @@ json.dump({
     "warmup": e["BENCH_META_WARMUP"], "seed_seconds": int(e["BENCH_META_SEED"]),
     "seed_skipped": e["BENCH_META_SKIPPED"] == "true", "total_seconds": int(e["BENCH_META_TOTAL"]),
     "gunicorn": e["BENCH_META_GUNICORN"], "wrk_version": e["BENCH_META_WRK"],
-    "busy_after": int(e["BENCH_META_BUSY_AFTER"]),
+    "busy_after": int(e["BENCH_META_BUSY_AFTER"]), "probe": e["BENCH_META_PROBE"],
 }, open(sys.argv[1], "w"), indent=2)
 ' "$RUN_DIR/meta.json"
 $BIN/python -m bench.report "$RUN_DIR" "$DOC"

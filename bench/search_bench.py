@@ -412,7 +412,7 @@ def run_wrk(args, queries, user) -> list[dict]:
     from django.test import Client
 
     client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="apps.accounts.backends.PasswordBackend")
     cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
     port = args.port
     server = subprocess.Popen(

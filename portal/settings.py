@@ -197,8 +197,8 @@ CELERY_BEAT_SCHEDULE = {
 # --- authentication ----------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "apps.accounts.backends.PasswordBackend",
+    "apps.accounts.backends.AllauthBackend",
 ]
 PORTAL_LOCAL_LOGIN = env.bool("PORTAL_LOCAL_LOGIN", default=DEBUG)
 ENTRA_TENANT_ID = env.str("ENTRA_TENANT_ID", default="")

@@ -49,7 +49,7 @@ def demo_sign_in(request: HttpRequest) -> HttpResponse:
         form = DemoSignInForm(request.POST)
         if form.is_valid():
             user = get_object_or_404(User, pk=form.cleaned_data["user_id"], is_active=True)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="apps.accounts.backends.PasswordBackend")
             return redirect(_safe_next(request, request.POST.get("next"), reverse("core:home")))
     return render(
         request,

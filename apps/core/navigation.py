@@ -2,8 +2,9 @@
 the shell knows no feature app and a link appears only once its page exists."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.functional import Promise
 
 
@@ -17,7 +18,13 @@ class NavItem:
 
     @property
     def url(self) -> str:
-        return reverse(self.url_name)
+        return _reverse(self.url_name, get_script_prefix())
+
+
+@lru_cache(maxsize=256)
+def _reverse(url_name: str, script_prefix: str) -> str:
+    # The URLconf does not change while the process runs; the prefix is part of the key.
+    return reverse(url_name)
 
 
 _items: dict[str, NavItem] = {}

@@ -434,7 +434,7 @@ def _refused(request: HttpRequest, pk: int, exc: IdeaRuleError) -> HttpResponse:
 def idea_vote(request: HttpRequest, pk: int) -> HttpResponse:
     """Cast or withdraw a いいね. With htmx the answer is the button fragment (its new state,
     the remaining budget and a sentence for the live region); without, a redirect back."""
-    idea = selectors.idea_detail_for_user(request.user, pk)
+    idea = selectors.idea_for_vote(request.user, pk)
     withdraw = request.POST.get("action") == "withdraw"
     status, error = 200, False
     try:
@@ -452,11 +452,9 @@ def idea_vote(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, announce)
         return _back(request, _idea_url(idea))
     # Fresh state after the change; the count only when this user may see it.
-    idea = selectors.idea_detail_for_user(request.user, pk)
-    facts = selectors.idea_page_facts(idea, request.user)
-    context = _vote_context(
-        request, idea, has_voted=facts["has_voted"], budget=facts["budget"], announce=announce, error=error
-    )
+    has_voted = selectors.vote_state_refresh(idea, request.user)
+    budget = selectors.budget_for(idea.challenge, request.user) if idea.challenge.is_voting_open() else None
+    context = _vote_context(request, idea, has_voted=has_voted, budget=budget, announce=announce, error=error)
     return render(request, "ideas/partials/vote_button.html", context | {"oob": True}, status=status)
 
 

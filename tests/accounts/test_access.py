@@ -1,4 +1,6 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
@@ -56,3 +58,14 @@ def test_navigation_shows_only_what_the_role_may_use(client_for, staff_user, coe
     assert reverse("notifications:announcement_create") not in staff_page
     coe_page = client_for(coe_user).get(reverse("notifications:announcements")).content.decode()
     assert reverse("notifications:announcement_create") in coe_page
+
+
+def test_refused_permissions_cost_no_query(client_for, staff_user):
+    """Permissions are rules only: a refused one (the COE queue link in the navigation) must
+    not make Django load model permissions from the database on every page."""
+    client = client_for(staff_user)
+    client.get(reverse("core:home"))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("core:home")).status_code == 200
+    assert not staff_user.has_perm("support.view_queue")
+    assert not [q["sql"] for q in queries if "auth_permission" in q["sql"]]
