@@ -110,7 +110,8 @@ def fts_expression(terms: Sequence[str], *, column: str | None = None) -> str:
     return expression
 
 
-def _pg_lexemes(term: str) -> list[str]:
+def pg_term_lexemes(term: str) -> list[str]:
+    """The lexemes a term is looked up by in GIN (one for 1–2 characters)."""
     if len(term) == 1:
         return [char_code(term)]
     bigrams = term_bigrams(term)
@@ -123,13 +124,18 @@ def _pg_lexemes(term: str) -> list[str]:
     return list(dict.fromkeys(chosen))
 
 
-def tsquery_literal(terms: Sequence[str]) -> str:
+def pg_lexemes(terms: Sequence[str]) -> list[str]:
+    """Every lexeme of the terms, once, in order: what the tsquery ANDs."""
     lexemes: list[str] = []
     for term in terms:
-        for lexeme in _pg_lexemes(term):
+        for lexeme in pg_term_lexemes(term):
             if lexeme not in lexemes:
                 lexemes.append(lexeme)
-    return " & ".join(f"'{lexeme}'" for lexeme in lexemes)
+    return lexemes
+
+
+def tsquery_literal(terms: Sequence[str]) -> str:
+    return " & ".join(f"'{lexeme}'" for lexeme in pg_lexemes(terms))
 
 
 def needs_recheck(term: str) -> bool:
