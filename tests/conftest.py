@@ -1,7 +1,21 @@
+import copy
+import uuid
+
 import pytest
 
 from apps.accounts.roles import Role
 from tests.factories import AnnouncementFactory, DepartmentFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _own_cache_namespace(settings):
+    """Each test starts with an empty cache. Tests roll their database back and reuse ids;
+    a cache is not rolled back, and its entries (roles, choice lists, fragments) would leak
+    into the next test. A key prefix per test isolates them without flushing a Redis that
+    another test process shares."""
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex[:12]}"
+    settings.CACHES = caches
 
 
 @pytest.fixture

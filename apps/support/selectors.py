@@ -239,25 +239,28 @@ def request_for_user(user: User, pk: int) -> SupportRequest:
     return request
 
 
-def replies_for(request: SupportRequest, user: User) -> list[Reply]:
-    """The conversation as this user may see it: internal notes and their files only for the COE."""
+def conversation_for(request: SupportRequest, user: User) -> tuple[list[Reply], list[Attachment]]:
+    """The conversation as this user may see it — internal notes and their files only for
+    the COE — each reply with its `files`, and the request's own files: one query for the
+    replies, one for every file of the request."""
     internal = user.has_perm("support.view_internal", request)
     replies = Reply.objects.filter(request=request).select_related("author")
-    files = Attachment.objects.order_by("created_at", "id")
+    files = Attachment.objects.filter(request=request)
     if not internal:
         replies = replies.filter(internal=False)
         files = files.filter(internal=False)
-    result = list(replies.prefetch_related(Prefetch("attachments", queryset=files)).order_by("created_at", "id"))
-    for reply in result:
+    replies = list(replies.order_by("created_at", "id"))
+    request_files: list[Attachment] = []
+    reply_files: dict[int, list[Attachment]] = {}
+    for attachment in files.order_by("created_at", "id"):
+        if attachment.reply_id is None:
+            request_files.append(attachment)
+        else:
+            reply_files.setdefault(attachment.reply_id, []).append(attachment)
+    for reply in replies:
         reply.body_html = render_markdown(reply.body)
-    return result
-
-
-def request_files_for(request: SupportRequest, user: User) -> list[Attachment]:
-    files = Attachment.objects.filter(request=request, reply__isnull=True)
-    if not user.has_perm("support.view_internal", request):
-        files = files.filter(internal=False)
-    return list(files.order_by("created_at", "id"))
+        reply.files = reply_files.get(reply.pk, [])
+    return replies, request_files
 
 
 def attachment_for(user: User, request_pk: int, pk: int) -> Attachment:
@@ -367,6 +370,30 @@ class Suggestion:
     skills: tuple[str, ...]  # labels, for the page
 
 
+# Declared skills and open load per member, for the suggestions on every request page a COE
+# member opens: kept for a minute (a suggestion may lag that much behind an assignment);
+# member_skills_set drops them at once.
+ASSIGNMENT_INPUTS_KEY = "support:assignment-inputs"
+ASSIGNMENT_INPUTS_TTL = 60
+
+
+def _assignment_inputs() -> tuple[dict[int, set[str]], dict[int, int]]:
+    inputs = cache.get(ASSIGNMENT_INPUTS_KEY)
+    if inputs is None:
+        skills_of: dict[int, set[str]] = {}
+        for user_id, skill in MemberSkill.objects.values_list("user_id", "skill"):
+            skills_of.setdefault(user_id, set()).add(skill)
+        load = dict(
+            SupportRequest.objects.filter(status__in=OPEN_STATUSES, assignee__isnull=False)
+            .order_by()
+            .values_list("assignee")
+            .annotate(n=Count("pk"))
+        )
+        inputs = (skills_of, load)
+        cache.set(ASSIGNMENT_INPUTS_KEY, inputs, ASSIGNMENT_INPUTS_TTL)
+    return inputs
+
+
 def assignee_suggestions(kind: str, limit: int = 5, members: list[tuple[int, str]] | None = None) -> list[Suggestion]:
     """Active COE members whose declared skills fit the kind (any member for “other”): the
     lightest open load first, then the most matching skills, then the name. The load is
@@ -374,15 +401,7 @@ def assignee_suggestions(kind: str, limit: int = 5, members: list[tuple[int, str
     caller has it already."""
     members = coe_member_choices() if members is None else members
     needed = set(KIND_SKILLS.get(kind, ()))
-    skills_of: dict[int, set[str]] = {}
-    for user_id, skill in MemberSkill.objects.values_list("user_id", "skill"):
-        skills_of.setdefault(user_id, set()).add(skill)
-    load = dict(
-        SupportRequest.objects.filter(status__in=OPEN_STATUSES, assignee__isnull=False)
-        .order_by()
-        .values_list("assignee")
-        .annotate(n=Count("pk"))
-    )
+    skills_of, load = _assignment_inputs()
     labels = dict(Skill.choices)
     found = [
         Suggestion(
@@ -400,8 +419,18 @@ def assignee_suggestions(kind: str, limit: int = 5, members: list[tuple[int, str
     return found[:limit]
 
 
+# The canned replies in use, for every request page a COE member opens; canned_reply_save
+# drops the cached list.
+CANNED_KEY = "support:canned-in-use"
+CANNED_TTL = 300
+
+
 def canned_replies_for(kind: str) -> list[CannedReply]:
-    return list(CannedReply.objects.filter(is_active=True).filter(Q(kind=kind) | Q(kind="")).order_by("kind", "title"))
+    in_use = cache.get(CANNED_KEY)
+    if in_use is None:
+        in_use = list(CannedReply.objects.filter(is_active=True).order_by("kind", "title"))
+        cache.set(CANNED_KEY, in_use, CANNED_TTL)
+    return [canned for canned in in_use if canned.kind in (kind, "")]
 
 
 def canned_reply_list() -> QuerySet[CannedReply]:

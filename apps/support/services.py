@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
@@ -28,7 +29,7 @@ from apps.accounts.roles import Role
 from apps.core.business_days import add_business_days, is_office_day
 from apps.core.services import audit_log
 from apps.notifications.services import notification_send
-from apps.support import lifecycle
+from apps.support import lifecycle, selectors
 from apps.support.models import (
     CLOCK_STATUSES,
     OPEN_STATUSES,
@@ -822,6 +823,7 @@ def canned_reply_save(
     canned.kind, canned.title, canned.body, canned.is_active = kind, title.strip()[:100], body.strip(), is_active
     canned.updated_by, canned.updated_at = actor, timezone.now()
     canned.save()
+    _forget_after_commit(selectors.CANNED_KEY)
     return canned
 
 
@@ -841,6 +843,14 @@ def member_skills_set(*, actor: User, member: User, skills: Iterable[str], is_le
             profile.is_lead = is_lead
             profile.save(update_fields=["is_lead"])
             audit_log(action="support.lead_changed", actor=actor, target=member, data={"is_lead": is_lead})
+    _forget_after_commit(selectors.ASSIGNMENT_INPUTS_KEY)
+
+
+def _forget_after_commit(key: str) -> None:
+    """Drop a cached list now and when the transaction commits (a page in between may
+    have cached the old one again)."""
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 # --- scheduled work --------------------------------------------------------------------------

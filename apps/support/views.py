@@ -297,12 +297,13 @@ def _detail_context(request: HttpRequest, support_request, **forms) -> dict:
     can_triage = user.has_perm("support.triage", support_request)
     transitions = selectors.transitions_for(support_request, user)
     version = support_request.version
+    replies, files = selectors.conversation_for(support_request, user)
     context = {
         "req": support_request,
+        "replies": replies,
+        "files": files,
         "description_html": render_markdown(support_request.description),
         "resolution_html": render_markdown(support_request.resolution_summary),
-        "replies": selectors.replies_for(support_request, user),
-        "files": selectors.request_files_for(support_request, user),
         "events": selectors.events_for(support_request, user),
         "links": selectors.links_for(support_request),
         "transitions": transitions,
@@ -362,7 +363,7 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "support/partials/conversation.html",
-        {"req": support_request, "replies": selectors.replies_for(support_request, request.user)},
+        {"req": support_request, "replies": selectors.conversation_for(support_request, request.user)[0]},
     )
 
 

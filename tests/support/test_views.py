@@ -428,3 +428,19 @@ def test_navigation_and_home_panel(client_for, make_request, requester, coe):
     assert "ホームに出る依頼" in html
     coe_html = client_for(coe).get(reverse("core:home")).content.decode()
     assert 'href="/support/queue/"' in coe_html and "/support/queue/?assignee=none" in coe_html
+
+
+def test_canned_replies_and_skills_show_at_once_after_a_change(client_for, make_request, coe, coe2):
+    """Both are cached for the request page; saving through the services drops the copy."""
+    request = make_request(kind="data_analysis")
+    client = client_for(coe)
+    page = reverse("support:detail", args=[request.pk])
+    assert client.get(page).context["suggestions"] == []
+    assert client.get(page).context["canned"] == []
+    services.member_skills_set(actor=coe, member=coe2, skills=["data"], is_lead=False)
+    canned = services.canned_reply_save(actor=coe, kind="", title="資料のお願い", body="資料を添付してください")
+    response = client.get(page)
+    assert [m.pk for m in response.context["suggestions"]] == [coe2.pk]
+    assert "資料のお願い" in response.content.decode()
+    services.canned_reply_save(actor=coe, canned=canned, kind="", title="資料のお願い", body="x", is_active=False)
+    assert "資料のお願い" not in client.get(page).content.decode()
