@@ -22,6 +22,8 @@ STAGES = Stage.choices
 
 
 def _cases(start: date, end: date, department_ids: Sequence[int] | None):
+    # Counted with COUNT(*): every column these queries read is in cases_case_report_period,
+    # so PostgreSQL answers them from that index alone.
     cases = Case.objects.published().filter(started_on__gte=start, started_on__lte=end)
     if department_ids is not None:
         cases = cases.filter(department_id__in=department_ids)
@@ -45,7 +47,7 @@ def cases_by_department(*, start: date, end: date, department_ids: Sequence[int]
         _cases(start, end, department_ids)
         .values("department_id")
         .annotate(
-            cases=Count("id"),
+            cases=Count("*"),
             measured=_hours(HoursMethod.MEASURED),
             estimated=_hours(HoursMethod.ESTIMATED),
         )
@@ -55,7 +57,7 @@ def cases_by_department(*, start: date, end: date, department_ids: Sequence[int]
 
 def cases_by_stage(*, start: date, end: date, department_ids: Sequence[int] | None = None) -> list[dict]:
     """[{stage, cases}]"""
-    return list(_cases(start, end, department_ids).values("stage").annotate(cases=Count("id")).order_by("stage"))
+    return list(_cases(start, end, department_ids).values("stage").annotate(cases=Count("*")).order_by("stage"))
 
 
 def cases_by_field(*, start: date, end: date, department_ids: Sequence[int] | None = None) -> list[dict]:
@@ -63,7 +65,7 @@ def cases_by_field(*, start: date, end: date, department_ids: Sequence[int] | No
     rows = (
         _cases(start, end, department_ids)
         .values("field_id", "field__name_ja", "field__name_en", "field__sort_order")
-        .annotate(cases=Count("id"), hours=_hours())
+        .annotate(cases=Count("*"), hours=_hours())
         .order_by(F("field__sort_order").asc(nulls_last=True), "field_id")
     )
     return [

@@ -235,7 +235,20 @@ class Vote(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["voter", "idea"], name="ideas_one_vote_per_idea")]
-        indexes = [models.Index(fields=["challenge", "voter"], name="ideas_vote_budget")]
+        indexes = [
+            models.Index(fields=["challenge", "voter"], name="ideas_vote_budget"),
+            # The reports' vote figures (apps.ideas.reporting) read only these columns.
+            models.Index(
+                fields=["created_at"],
+                include=["challenge", "voter_department", "voter"],
+                name="ideas_vote_report_period",
+            ),
+            models.Index(
+                fields=["challenge", "voter_department", "voter"],
+                include=["created_at"],
+                name="ideas_vote_report_groups",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.voter_id} → {self.idea_id}"

@@ -1,30 +1,54 @@
-"""Benchmark data: a knowledge base grown over several years, 25,000 articles by default.
+"""Benchmark data: a knowledge base grown over several years, 50,000 articles by default.
 
 Loaded by `manage.py seed_bench` after accounts. Bodies are the demo articles' real
 Markdown, varied per article (topic, department, fiscal year, an extra section), so pages
 render and search realistically. Most articles are published, some are drafts, in review
 or archived, and about one in ten is past its review-by date. Published articles are put
 in the search index in bulk, as `search_reindex` would.
+
+Reading, for the reports (`seed_reading`): over the last three years, VIEWS_PER_ARTICLE
+views per article (one reader, one article, one day; popular articles far more often),
+one "was this helpful?" answer per FEEDBACK_EVERY views, and SEARCHES_PER_USER searches
+per user in the search log, NO_RESULT_SHARE of them for words nothing answers (the
+report's "articles to write next"). They scale with the sizes above, so `counts()` is
+unchanged. PostgreSQL gets these rows by COPY, other databases by bulk_create.
 """
 
 import random
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from functools import cache
 from itertools import islice
 
+from django.db import connection
 from django.utils import timezone
 
 from apps.accounts.models import Department, User
 from apps.accounts.roles import Role
 from apps.core.markdown import markdown_to_text
+from apps.core.text import normalize
 from apps.knowledge.demo import ARTICLES, CATEGORIES
-from apps.knowledge.models import Article, ArticleRevision, Category, Tag
+from apps.knowledge.models import Article, ArticleFeedback, ArticleRevision, ArticleView, Category, Tag
+from apps.search.models import SearchQuery
 
-SIZES = {"articles": 25_000}
+SIZES = {"articles": 50_000}
 BATCH = 2_000
+READING_SPAN_DAYS = 3 * 365
+VIEWS_PER_ARTICLE = 10
+FEEDBACK_EVERY = 20
+SEARCHES_PER_USER = 4
+NO_RESULT_SHARE = 0.08
+# What staff look for and the knowledge base does not answer (yet).
+MISSING_TOPICS = [
+    "マイナンバーカード 出張申請", "公用車 予約 アプリ", "LGWAN メール 容量", "議事録 自動要約",
+    "ふるさと納税 システム", "GIS 固定資産", "窓口 タブレット 通訳", "電子契約 導入", "Box 共有リンク",
+    "会計年度任用職員 勤怠", "kintone 連携", "スキャナ保存 要件", "Zoom ウェビナー", "ノーコード 研修 日程",
+    "庁内 Wi-Fi 申請", "テレワーク 端末 返却", "ChatGPT 利用 ガイドライン 改定", "防災アプリ 多言語",
+    "オンライン 相談 予約", "QR 決済 手数料",
+]  # fmt: skip
+SEARCH_WORDS = ["申請", "会議", "マニュアル", "研修", "パスワード", "共有", "テンプレート", "予約", "集計"]
 
 TOPICS = [
     "Teams 会議",
@@ -84,6 +108,81 @@ EXTRA_SECTIONS = [
 
 def counts() -> dict[str, int]:
     return {"articles": Article.objects.count()}
+
+
+def _insert(model, columns: list[str], rows: list[tuple]) -> None:
+    """COPY on PostgreSQL; elsewhere bulk_create, which would overwrite auto_now dates."""
+    if connection.vendor == "postgresql":
+        sql = f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN"
+        with connection.cursor() as cursor, cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    # Column names are attnames (article_id), which model constructors accept as well.
+    dated = [
+        f for f in model._meta.concrete_fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
+    saved = [(f.auto_now, f.auto_now_add) for f in dated]
+    for f in dated:
+        f.auto_now = f.auto_now_add = False
+    try:
+        model.objects.bulk_create([model(**dict(zip(columns, row, strict=True))) for row in rows], batch_size=BATCH)
+    finally:
+        for f, (auto_now, auto_now_add) in zip(dated, saved, strict=True):
+            f.auto_now, f.auto_now_add = auto_now, auto_now_add
+
+
+def seed_reading(*, sizes: dict[str, int], stdout) -> None:
+    """Article views, helpful answers and the search log of the last three years (see the
+    module docstring); callable on its own to add them to a database seeded before."""
+    rng = random.Random(20261126)
+    now = timezone.now()
+    today = timezone.localdate(now)
+    articles = list(
+        Article.objects.filter(status=Article.Status.PUBLISHED)
+        .order_by("-view_count", "pk")
+        .values_list("pk", flat=True)
+    )
+    readers = list(User.objects.filter(is_active=True).order_by("pk").values_list("pk", "department_id"))
+    if not articles or not readers:
+        stdout.write("knowledge reading: skipped (no published articles or no users)")
+        return
+    n_articles, n_readers = len(articles), len(readers)
+
+    def popular() -> int:
+        return articles[int(n_articles * rng.random() ** 3)]
+
+    seen: set[tuple[int, int, int]] = set()
+    views: list[tuple] = []
+    for _ in range(sizes["articles"] * VIEWS_PER_ARTICLE):
+        key = (popular(), readers[rng.randrange(n_readers)][0], rng.randrange(READING_SPAN_DAYS))
+        if key not in seen:
+            seen.add(key)
+            views.append((key[0], key[1], today - timedelta(days=key[2])))
+    _insert(ArticleView, ["article_id", "user_id", "viewed_on"], views)
+
+    answered: dict[tuple[int, int], tuple] = {}
+    for article_id, user_id, day in views[::FEEDBACK_EVERY]:
+        at = timezone.make_aware(datetime.combine(day, time(9)) + timedelta(minutes=rng.randint(0, 600)))
+        answered[(article_id, user_id)] = (article_id, user_id, rng.random() < 0.75, "", min(at, now))
+    _insert(ArticleFeedback, ["article_id", "user_id", "helpful", "comment", "created_at"], list(answered.values()))
+
+    missing = [normalize(w) for w in MISSING_TOPICS]
+    words = [normalize(w) for w in [*TOPICS, *SEARCH_WORDS]]
+    searches = []
+    for _ in range(n_readers * SEARCHES_PER_USER):
+        if rng.random() < NO_RESULT_SHARE:
+            query, hits = missing[int(len(missing) * rng.random() ** 2)], 0
+        else:
+            query = words[int(len(words) * rng.random() ** 2)]
+            hits = rng.randint(1, 800)
+        when = now - timedelta(seconds=rng.randrange(READING_SPAN_DAYS * 86_400))
+        searches.append((query, "", hits, readers[rng.randrange(n_readers)][1], when))
+    _insert(SearchQuery, ["query", "kinds", "result_count", "department_id", "created_at"], searches)
+    stdout.write(
+        f"knowledge reading: {len(views):,} article views, {len(answered):,} helpful answers, "
+        f"{len(searches):,} searches logged"
+    )
 
 
 @contextmanager
@@ -251,3 +350,4 @@ def seed(*, sizes: dict[str, int], stdout) -> None:
             indexed += _index(articles, category_names, tags_of, texts)
             created += len(articles)
     stdout.write(f"knowledge: {created:,} articles, {revisions:,} revisions, {indexed:,} indexed for search")
+    seed_reading(sizes=sizes, stdout=stdout)

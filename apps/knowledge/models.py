@@ -98,6 +98,7 @@ class Article(models.Model):
             models.Index(fields=["status", "-updated_at"], name="knowledge_article_status_upd"),
             models.Index(fields=["owner", "status"], name="knowledge_article_owner"),
             models.Index(fields=["status", "review_by"], name="knowledge_article_review_by"),
+            models.Index(fields=["status", "owner", "review_by"], name="knowledge_article_report_stale"),
         ]
 
     def __str__(self) -> str:
@@ -184,6 +185,7 @@ class ArticleFeedback(models.Model):
         verbose_name = _("feedback")
         verbose_name_plural = _("feedback")
         constraints = [models.UniqueConstraint(fields=["article", "user"], name="knowledge_feedback_once_per_user")]
+        indexes = [models.Index(fields=["created_at"], include=["user", "helpful"], name="knowledge_feedback_report")]
 
     def __str__(self) -> str:
         return f"{self.article_id}:{self.user_id}:{'+' if self.helpful else '-'}"
@@ -203,7 +205,10 @@ class ArticleView(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["article", "user", "viewed_on"], name="knowledge_view_once_per_day"),
         ]
-        indexes = [models.Index(fields=["viewed_on"], name="knowledge_view_date")]
+        indexes = [
+            models.Index(fields=["viewed_on"], name="knowledge_view_date"),
+            models.Index(fields=["viewed_on"], include=["user", "article"], name="knowledge_view_report"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.article_id}:{self.user_id}:{self.viewed_on}"

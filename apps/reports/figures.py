@@ -117,6 +117,13 @@ class Scope:
     tree: DepartmentTree
     now: datetime
     today: date
+    # Figures of today's state, the same for every period of one report: computed once.
+    today_figures: dict[str, Any] = field(default_factory=dict)
+
+    def of_today(self, key: str, compute: Callable[[], Any]) -> Any:
+        if key not in self.today_figures:
+            self.today_figures[key] = compute()
+        return self.today_figures[key]
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -209,13 +216,14 @@ def _summary(key: str, caption: str, metrics: list[tuple[str, Cell] | tuple[str,
 
 
 def ideas_section(scope: Scope) -> Section:
-    """Queries: ideas by department, by challenge and by answer, head count, challenges
+    """Queries: ideas by department, by challenge and by answer, head count (once per
+    report), challenges
     with hidden counts, votes (1 on PostgreSQL, 3 elsewhere): 6 or 8."""
     args = {"start": scope.start, "end": scope.end, "department_ids": scope.department_ids}
     by_dept_ideas = ideas_reporting.ideas_by_department(**args)
     by_challenge_ideas = ideas_reporting.ideas_by_challenge(**args)
     by_answer = ideas_reporting.ideas_by_answer_status(**args)
-    headcount = headcount_by_department(scope.department_ids)
+    headcount = scope.of_today("headcount", lambda: headcount_by_department(scope.department_ids))
     votes = ideas_reporting.vote_figures(**args, now=scope.now)
     by_dept_votes, by_challenge_votes, totals, hidden = (
         votes["by_department"],
@@ -489,12 +497,16 @@ def support_section(scope: Scope) -> Section:
 
 
 def knowledge_section(scope: Scope) -> Section:
-    """Queries: views, feedback and stale articles by department, most read articles,
-    search totals, top searches, searches without results (7)."""
+    """Queries: views and feedback by department, stale articles (today's state: once per
+    report), most read articles and their titles, search totals, top searches, searches
+    without results: 8."""
     args = {"start": scope.start, "end": scope.end, "department_ids": scope.department_ids}
     views = knowledge_reporting.views_by_department(**args)
     feedback = knowledge_reporting.feedback_by_department(**args)
-    stale = knowledge_reporting.stale_by_owner_department(today=scope.today, department_ids=scope.department_ids)
+    stale = scope.of_today(
+        "stale",
+        lambda: knowledge_reporting.stale_by_owner_department(today=scope.today, department_ids=scope.department_ids),
+    )
     most_read = knowledge_reporting.most_viewed_articles(**args)
     searches = search_reporting.search_totals(**args)
     top = search_reporting.top_searches(**args)
@@ -706,12 +718,22 @@ def report_build(
     now: datetime | None = None,
 ) -> Report:
     """Build the figures (uncached). Each section runs its fixed list of queries, twice
-    when comparing with the previous period."""
+    when comparing with the previous period (figures of today's state only once)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
 
+    today_figures: dict[str, Any] = {}
+
     def scope_for(p: Period) -> Scope:
-        return Scope(start=p.start, end=p.end, department_ids=department_ids, tree=tree, now=now, today=today)
+        return Scope(
+            start=p.start,
+            end=p.end,
+            department_ids=department_ids,
+            tree=tree,
+            now=now,
+            today=today,
+            today_figures=today_figures,
+        )
 
     built = [BUILDERS[key](scope_for(period)) for key in sections]
     previous = period.previous() if compare else None

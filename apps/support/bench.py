@@ -1,4 +1,4 @@
-"""Benchmark data: support requests, 10,000 by default, each with three replies.
+"""Benchmark data: support requests, 100,000 by default, each with three replies.
 
 Loaded by `manage.py seed_bench` after accounts (it needs the staff and the COE members).
 Requests are spread over three years. As in a real COE, the history grows but the open
@@ -12,6 +12,11 @@ requests” and the queue's “mine” view have a page to show whatever the siz
 
 Dues are computed with the business-day clock from each request's creation time (no
 pauses: bench histories have no waiting periods), exactly as the service would.
+
+Deflections (`seed_deflections`): DEFLECTIONS_PER_REQUEST questions answered by an article
+or a case on the request form instead of being sent, over the same three years, popular
+answers far more often; the answers are taken from the search index (articles and cases
+are seeded before support).
 """
 
 import random
@@ -24,26 +29,31 @@ from django.utils import timezone
 from apps.accounts.models import Department, User
 from apps.accounts.roles import Role
 from apps.core.business_days import add_business_days
+from apps.search.models import SearchDocument
 from apps.support.demo import SCENARIOS
 from apps.support.lifecycle import TARGETS
 from apps.support.models import (
     OPEN_STATUSES,
+    Deflection,
+    Kind,
     MemberSkill,
     Priority,
     Reply,
     RequestEvent,
+    RequestLink,
     Skill,
     Status,
     SupportRequest,
 )
 
-SIZES = {"requests": 10_000}
+SIZES = {"requests": 100_000}
 BATCH = 2_000
 SPAN_DAYS = 3 * 365
 OPEN_BACKLOG = 300
 RECENTLY_RESOLVED = 100
 MY_REQUESTS = 40
 REPLIES_PER_REQUEST = 3
+DEFLECTIONS_PER_REQUEST = 0.1
 MAX_COE_MEMBERS = 60  # the team that actually handles requests; other COE accounts only read
 
 OPEN_MIX = [Status.NEW] * 2 + [Status.TRIAGED] * 2 + [Status.IN_PROGRESS] * 4 + [Status.WAITING] * 2
@@ -204,3 +214,43 @@ def seed(*, sizes: dict[str, int], stdout) -> None:
         replies_made += len(reply_rows)
     open_count = SupportRequest.objects.filter(status__in=OPEN_STATUSES).count()
     stdout.write(f"support: {made:,} requests ({open_count:,} open), {replies_made:,} replies")
+    seed_deflections(sizes=sizes, stdout=stdout)
+
+
+def seed_deflections(*, sizes: dict[str, int], stdout) -> None:
+    """Questions answered before asking (see the module docstring); callable on its own to
+    add them to a database seeded before."""
+    rng = random.Random(20261127)
+    now = timezone.now()
+    answers = list(
+        SearchDocument.objects.filter(kind__in=RequestLink.Target.values)
+        .order_by("-updated_at", "pk")
+        .values_list("kind", "object_id", "title", "url")[:5_000]
+    )
+    people = list(
+        User.objects.filter(is_active=True, department__isnull=False).order_by("pk").values_list("pk", "department_id")
+    )
+    total = int(sizes.get("requests", SIZES["requests"]) * DEFLECTIONS_PER_REQUEST)
+    if not answers or not people or total == 0:
+        stdout.write("support deflections: skipped (nothing in the search index or no users)")
+        return
+    kinds = Kind.values
+    rows = []
+    for _ in range(total):
+        kind, object_id, title, url = answers[int(len(answers) * rng.random() ** 3)]
+        user_id, department_id = people[rng.randrange(len(people))]
+        rows.append(
+            Deflection(
+                user_id=user_id,
+                department_id=department_id,
+                kind=rng.choice(kinds),
+                query=title[:40],
+                target_type=kind,
+                object_id=object_id,
+                title=title[:300],
+                url=url[:300],
+                created_at=now - timedelta(seconds=rng.randrange(SPAN_DAYS * 86_400)),
+            )
+        )
+    Deflection.objects.bulk_create(rows, batch_size=BATCH)
+    stdout.write(f"support deflections: {len(rows):,} questions answered before asking")

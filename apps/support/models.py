@@ -152,6 +152,21 @@ class SupportRequest(models.Model):
             models.Index(fields=["requester", "-created_at"], name="support_requester_created"),
             models.Index(fields=["department", "-created_at"], name="support_department_created"),
             models.Index(fields=["assignee", "status"], name="support_assignee_status"),
+            # Every column the reports read (apps.support.reporting), by creation time.
+            models.Index(
+                fields=["created_at"],
+                include=[
+                    "department",
+                    "kind",
+                    "status",
+                    "first_responded_at",
+                    "resolved_at",
+                    "first_response_due_at",
+                    "resolution_due_at",
+                    "rating",
+                ],
+                name="support_report_period",
+            ),
         ]
 
     def __str__(self) -> str:
