@@ -9,7 +9,9 @@ fragment or export cannot show the number, sort by it or leak it in the page sou
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import (
     Count,
     Exists,
@@ -81,11 +83,33 @@ def challenge_list() -> QuerySet[Challenge]:
     ).order_by("-submission_start", "-id")
 
 
+# Every challenge, idea list and いいね page starts from its challenge (windows, rules,
+# categories): kept in the shared cache, dropped by every service that changes a challenge
+# (challenge_forget); the timeout bounds a change made elsewhere (the Django admin).
+CHALLENGE_CACHE_SECONDS = 60
+
+
+def _challenge_key(pk: int) -> str:
+    return f"ideas:challenge:{pk}"
+
+
 def challenge_get(pk: int) -> Challenge:
-    challenge = Challenge.objects.filter(pk=pk).prefetch_related("categories").first()
+    key = _challenge_key(pk)
+    challenge = cache.get(key)
     if challenge is None:
-        raise Http404
+        challenge = Challenge.objects.filter(pk=pk).prefetch_related("categories").first()
+        if challenge is None:
+            raise Http404
+        cache.set(key, challenge, CHALLENGE_CACHE_SECONDS)
     return challenge
+
+
+def challenge_forget(pk: int) -> None:
+    """Drop the cached challenge now and once the transaction commits (a request in
+    between may have cached the old one again)."""
+    key = _challenge_key(pk)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 def challenge_stats(challenge: Challenge) -> dict:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.core.services import audit_log
 from apps.ideas.models import Attachment, Category, Challenge, Coauthor, Comment, Follow, Idea, IdeaEvent, Vote
+from apps.ideas.selectors import challenge_forget
 from apps.ideas.uploads import MAX_FILES, PreparedUpload
 from apps.notifications.services import notification_send
 from apps.search.services import search_index_update
@@ -142,6 +143,7 @@ def challenge_seal(*, challenge_id: int, now=None) -> Challenge:
         )
         challenge.sealed_at = now
         challenge.save(update_fields=["seal_digest", "sealed_at"])
+        challenge_forget(challenge.pk)
         audit_log(action="ideas.tally_sealed", target=challenge, data={"digest": challenge.seal_digest})
     return challenge
 
@@ -457,6 +459,7 @@ def challenge_publish_results(*, challenge_id: int, actor: User, now=None) -> Ch
             return challenge
         challenge.results_published_at = now
         challenge.save(update_fields=["results_published_at"])
+        challenge_forget(challenge.pk)
         audit_log(action="ideas.results_published", actor=actor, target=challenge)
         recipients = (
             User.objects.filter(is_active=True)
@@ -552,6 +555,7 @@ def challenge_save(
             category.name_en, category.sort_order = en, order
             category.save()
         Category.objects.filter(pk__in=[c.pk for c in existing.values()], ideas__isnull=True).delete()
+        challenge_forget(challenge.pk)
         audit_log(
             action="ideas.challenge_created" if created else "ideas.challenge_changed", actor=actor, target=challenge
         )
@@ -575,6 +579,7 @@ def challenge_voting_notify(*, challenge_id: int, which: str, now=None) -> int:
         if which == "closing" and now < challenge.voting_end - CLOSING_REMINDER:
             return 0
         claimed = Challenge.objects.filter(pk=challenge_id, **{f"{field}__isnull": True}).update(**{field: now})
+        challenge_forget(challenge_id)
         if not claimed:
             return 0
         staff = User.objects.filter(is_active=True).only("pk", "email", "is_active")
