@@ -147,7 +147,7 @@ AUTH_USER_MODEL = "accounts.User"
 # --- cache and Celery --------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "apps.core.cache.RedisCache", "LOCATION": REDIS_URL}}
     # Sessions read from Redis, written through to the database: one query less on every
     # page. Only with a cache all processes share: a per-process cache would keep a
     # signed-out session alive in the other workers.

@@ -240,7 +240,7 @@ def idea_get(pk: int, viewer=None) -> Idea:
         # The merge target and the official answer exist only late in an idea's life: they
         # are fetched below when set, instead of two more joins (and their column lists)
         # on every view of every idea.
-        ideas.select_related("challenge", "category", "department", "author")
+        ideas.select_related("category", "department", "author")
         .prefetch_related(
             _coauthors_prefetch(),
             Prefetch("attachments", queryset=Attachment.objects.order_by("created_at", "id")),
@@ -251,6 +251,7 @@ def idea_get(pk: int, viewer=None) -> Idea:
     if not found:
         raise Http404
     idea = found[0]
+    idea.challenge = challenge_get(idea.challenge_id)
     if idea.merged_into_id:
         idea.merged_into = Idea.objects.only("title", "status").get(pk=idea.merged_into_id)
     if idea.answer_status_id:
