@@ -377,6 +377,31 @@ def _vote_context(
     }
 
 
+def _comments_html(request: HttpRequest, idea: Idea, *, can_hide: bool) -> list:
+    user_pk = request.user.pk
+    return fragments_render(
+        "ideas/partials/comment.html",
+        [
+            {
+                "c": {
+                    "pk": c.pk,
+                    "author": c.author.get_full_name(),
+                    "created_at": c.created_at,
+                    "body": c.body,
+                    "is_hidden": c.is_hidden,
+                    "hidden_reason": c.hidden_reason,
+                },
+                # A hidden comment's text and reason: for its author and the COE only.
+                "sees_hidden": c.is_hidden and (c.author_id == user_pk or can_hide),
+                "can_hide": can_hide,
+                "csrf_token": slot("csrf"),
+            }
+            for c in selectors.comment_list(idea)
+        ],
+        fill={"csrf": get_token(request)},
+    )
+
+
 def _idea_context(request: HttpRequest, idea: Idea, **forms) -> dict:
     user = request.user
     facts = selectors.idea_page_facts(idea, user)
@@ -387,7 +412,7 @@ def _idea_context(request: HttpRequest, idea: Idea, **forms) -> dict:
         {
             "body_html": render_markdown(idea.body),
             "phase_label": Phase(idea.challenge.phase).label,
-            "comments": selectors.comment_list(idea),
+            "comments": _comments_html(request, idea, can_hide=user.has_perm("ideas.hide_comment", idea)),
             "events": selectors.event_list(idea),
             "is_following": facts["is_following"],
             "can_edit": user.has_perm("ideas.change_idea", idea),
