@@ -75,7 +75,11 @@ PAGES = [
     Page("search, no query (newest first)", "/search/"),
     Page("search, 2 characters, common", "/search/?q=%E7%94%B3%E8%AB%8B"),  # 申請
     Page("search, 1 character", "/search/?q=%E5%B8%82"),  # 市
-    Page("search, 6 characters", "/search/?q=%E9%9B%BB%E5%AD%90%E7%94%B3%E8%AB%8B%E3%81%AE"),  # 電子申請の
+    Page("search, 5 characters", "/search/?q=%E9%9B%BB%E5%AD%90%E7%94%B3%E8%AB%8B%E3%81%AE"),  # 電子申請の
+    Page("search, 1 character, rare", "/search/?q=%E7%AD%91"),  # 筑
+    Page("search, 3 characters, rare", "/search/?q=%E7%B4%84%E8%AA%B2%E3%81%AE"),  # 約課の
+    Page("search, 3 characters, common phrase", "/search/?q=%E3%81%8F%E3%81%A0%E3%81%95"),  # くださ
+    Page("search, 2 words", "/search/?q=%E5%B8%82%20%E7%94%B3%E8%AB%8B"),  # 市 申請
     Page("knowledge list", _url("knowledge:list")),
     Page("article", _url("knowledge:detail", _published_article_id)),
     Page("case list (facets)", _url("cases:list")),
