@@ -477,8 +477,9 @@ def idea_vote(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, announce)
         return _back(request, _idea_url(idea))
     # Fresh state after the change; the count only when this user may see it.
-    has_voted = selectors.vote_state_refresh(idea, request.user)
-    budget = selectors.budget_for(idea.challenge, request.user) if idea.challenge.is_voting_open() else None
+    has_voted, budget = selectors.vote_state_refresh(idea, request.user)
+    if not idea.challenge.is_voting_open():
+        budget = None
     context = _vote_context(request, idea, has_voted=has_voted, budget=budget, announce=announce, error=error)
     return render(request, "ideas/partials/vote_button.html", context | {"oob": True}, status=status)
 
