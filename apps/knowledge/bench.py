@@ -155,17 +155,19 @@ def seed_reading(*, sizes: dict[str, int], stdout) -> None:
     seen: set[tuple[int, int, int]] = set()
     views: list[tuple] = []
     for _ in range(sizes["articles"] * VIEWS_PER_ARTICLE):
-        key = (popular(), readers[rng.randrange(n_readers)][0], rng.randrange(READING_SPAN_DAYS))
+        reader_id, department_id = readers[rng.randrange(n_readers)]
+        key = (popular(), reader_id, rng.randrange(READING_SPAN_DAYS))
         if key not in seen:
             seen.add(key)
-            views.append((key[0], key[1], today - timedelta(days=key[2])))
-    _insert(ArticleView, ["article_id", "user_id", "viewed_on"], views)
+            views.append((key[0], reader_id, department_id, today - timedelta(days=key[2])))
+    _insert(ArticleView, ["article_id", "user_id", "department_id", "viewed_on"], views)
 
     answered: dict[tuple[int, int], tuple] = {}
-    for article_id, user_id, day in views[::FEEDBACK_EVERY]:
+    for article_id, user_id, department_id, day in views[::FEEDBACK_EVERY]:
         at = timezone.make_aware(datetime.combine(day, time(9)) + timedelta(minutes=rng.randint(0, 600)))
-        answered[(article_id, user_id)] = (article_id, user_id, rng.random() < 0.75, "", min(at, now))
-    _insert(ArticleFeedback, ["article_id", "user_id", "helpful", "comment", "created_at"], list(answered.values()))
+        answered[(article_id, user_id)] = (article_id, user_id, department_id, rng.random() < 0.75, "", min(at, now))
+    columns = ["article_id", "user_id", "department_id", "helpful", "comment", "created_at"]
+    _insert(ArticleFeedback, columns, list(answered.values()))
 
     missing = [normalize(w) for w in MISSING_TOPICS]
     words = [normalize(w) for w in [*TOPICS, *SEARCH_WORDS]]

@@ -1324,11 +1324,20 @@ def _seed_readers(articles: list[Article], staff: list[User], today, rng) -> Non
         for user in rng.sample(staff, min(readers, len(staff))):
             for _ in range(rng.randint(1, 3)):
                 views.append(
-                    ArticleView(article=article, user=user, viewed_on=today - timedelta(days=rng.randint(0, 90)))
+                    ArticleView(
+                        article=article,
+                        user=user,
+                        department_id=user.department_id,
+                        viewed_on=today - timedelta(days=rng.randint(0, 90)),
+                    )
                 )
         for user in rng.sample(staff, min(len(staff), rng.randint(0, 6))):
             helpful, comment = rng.choice(FEEDBACK_COMMENTS)
-            feedback.append(ArticleFeedback(article=article, user=user, helpful=helpful, comment=comment))
+            feedback.append(
+                ArticleFeedback(
+                    article=article, user=user, department_id=user.department_id, helpful=helpful, comment=comment
+                )
+            )
     ArticleView.objects.bulk_create(views, ignore_conflicts=True)
     ArticleFeedback.objects.bulk_create(feedback, ignore_conflicts=True)
     counts = dict(

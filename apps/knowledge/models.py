@@ -178,6 +178,10 @@ class ArticleFeedback(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     helpful = models.BooleanField(_("helpful"))
     comment = models.TextField(_("comment"), blank=True, max_length=2000)
+    # The reader's department when they (last) answered: reports count it there, as votes.
+    department = models.ForeignKey(
+        "accounts.Department", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     created_at = models.DateTimeField(_("given"), auto_now=True)
 
     class Meta:
@@ -185,7 +189,9 @@ class ArticleFeedback(models.Model):
         verbose_name = _("feedback")
         verbose_name_plural = _("feedback")
         constraints = [models.UniqueConstraint(fields=["article", "user"], name="knowledge_feedback_once_per_user")]
-        indexes = [models.Index(fields=["created_at"], include=["user", "helpful"], name="knowledge_feedback_report")]
+        indexes = [
+            models.Index(fields=["created_at"], include=["department", "helpful"], name="knowledge_feedback_report")
+        ]
 
     def __str__(self) -> str:
         return f"{self.article_id}:{self.user_id}:{'+' if self.helpful else '-'}"
@@ -198,6 +204,10 @@ class ArticleView(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="views")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     viewed_on = models.DateField(_("date"))
+    # The reader's department that day: reports count views there without reading the users.
+    department = models.ForeignKey(
+        "accounts.Department", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
 
     class Meta:
         verbose_name = _("article view")
@@ -207,7 +217,7 @@ class ArticleView(models.Model):
         ]
         indexes = [
             models.Index(fields=["viewed_on"], name="knowledge_view_date"),
-            models.Index(fields=["viewed_on"], include=["user", "article"], name="knowledge_view_report"),
+            models.Index(fields=["viewed_on"], include=["department", "article"], name="knowledge_view_report"),
         ]
 
     def __str__(self) -> str:

@@ -378,7 +378,9 @@ def article_feedback_record(*, article: Article, user: User, helpful: bool, comm
     comment = comment.strip()
     with transaction.atomic():
         feedback, _created = ArticleFeedback.objects.update_or_create(
-            article=article, user=user, defaults={"helpful": helpful, "comment": comment}
+            article=article,
+            user=user,
+            defaults={"helpful": helpful, "comment": comment, "department_id": user.department_id},
         )
         if comment:
             notification_send(
@@ -398,7 +400,9 @@ def article_view_record(*, article: Article, user: User, today: date | None = No
     today = today or timezone.localdate()
     try:
         with transaction.atomic():
-            _view, created = ArticleView.objects.get_or_create(article=article, user=user, viewed_on=today)
+            _view, created = ArticleView.objects.get_or_create(
+                article=article, user=user, viewed_on=today, defaults={"department_id": user.department_id}
+            )
             if created:
                 Article.objects.filter(pk=article.pk).update(view_count=F("view_count") + 1)
     except IntegrityError:  # the same reader's parallel request counted it

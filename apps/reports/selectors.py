@@ -90,7 +90,7 @@ def headcount_by_department(department_ids: list[int] | None) -> dict[int | None
         users = users.filter(department_id__in=department_ids)
     return {
         row["department_id"]: row["n"]
-        for row in users.values("department_id").annotate(n=Count("id")).order_by("department_id")
+        for row in users.values("department_id").annotate(n=Count("*")).order_by("department_id")
     }
 
 

@@ -29,7 +29,7 @@ def _queries(start: date, end: date, department_ids: Sequence[int] | None):
 def search_totals(*, start: date, end: date, department_ids: Sequence[int] | None = None) -> dict:
     """{searches, without_results}"""
     return _queries(start, end, department_ids).aggregate(
-        searches=Count("id"), without_results=Count("id", filter=Q(result_count=0))
+        searches=Count("*"), without_results=Count("result_count", filter=Q(result_count=0))
     )
 
 
@@ -38,7 +38,7 @@ def top_searches(*, start: date, end: date, department_ids: Sequence[int] | None
     return list(
         _queries(start, end, department_ids)
         .values("query")
-        .annotate(searches=Count("id"))
+        .annotate(searches=Count("*"))
         .order_by("-searches", "query")[:limit]
     )
 
@@ -51,6 +51,6 @@ def searches_without_results(
         _queries(start, end, department_ids)
         .filter(result_count=0)
         .values("query")
-        .annotate(searches=Count("id"), last_searched=Max("created_at"))
+        .annotate(searches=Count("*"), last_searched=Max("created_at"))
         .order_by("-searches", "query")[:limit]
     )

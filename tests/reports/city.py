@@ -17,7 +17,8 @@ from django.utils import timezone
 from apps.accounts.models import Department, User
 from apps.accounts.roles import Role
 from apps.ideas.models import AnswerStatus, Challenge, Idea, Vote
-from apps.knowledge.models import Article, ArticleFeedback, ArticleView
+from apps.knowledge.models import Article, ArticleFeedback
+from apps.knowledge.services import article_view_record
 from apps.reports.models import ManagerScope
 from apps.search.models import SearchQuery
 from apps.support.models import Deflection, SupportRequest
@@ -73,7 +74,7 @@ def _search(query: str, department: Department, hits: int, when: datetime) -> No
 
 
 def _feedback(article, user, helpful: bool, when: datetime) -> None:
-    row = ArticleFeedback.objects.create(article=article, user=user, helpful=helpful)
+    row = ArticleFeedback.objects.create(article=article, user=user, helpful=helpful, department=user.department)
     ArticleFeedback.objects.filter(pk=row.pk).update(created_at=when)
 
 
@@ -194,7 +195,7 @@ def make_city() -> City:
         (u["c2"], k2, date(2025, 4, 1)),  # FY2025
         (u["c3"], k1, date(2024, 3, 31)),  # FY2023
     ]:
-        ArticleView.objects.create(article=article, user=user, viewed_on=day)
+        assert article_view_record(article=article, user=user, today=day)
     _feedback(k1, u["a1"], True, jst(2024, 4, 10))
     _feedback(k1, u["a2"], False, jst(2024, 5, 10))
     _feedback(k1, u["b1"], True, jst(2024, 6, 10))

@@ -71,6 +71,7 @@ def add_rows(n: int, *, city, people: list, articles: list[Article], offset: int
         ArticleView(
             article=articles[k % a],
             user=people[(k // a) % u],
+            department_id=people[(k // a) % u].department_id,
             viewed_on=date(2024, 6, 10) + timedelta(days=k // (a * u)),
         )
         for k in range(offset, offset + n)
@@ -80,7 +81,7 @@ def add_rows(n: int, *, city, people: list, articles: list[Article], offset: int
         for i in range(max(1, n // u))
     )
     ArticleFeedback.objects.bulk_create(
-        ArticleFeedback(article=article, user=person, helpful=j % 2 == 0)
+        ArticleFeedback(article=article, user=person, department_id=person.department_id, helpful=j % 2 == 0)
         for article in new_articles
         for j, person in enumerate(people)
     )
