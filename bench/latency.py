@@ -7,6 +7,10 @@ then prints JSON: count, non_2xx, errors, p50_ms, p95_ms. wrk's latencies includ
 time a request waits behind the other connections; these do not, so they are what a single
 user sees on an otherwise idle server. Standard library only and idle between requests,
 so it takes little CPU from the server it measures.
+
+With `--server-pid PID` it first waits (up to 60 s) until gunicorn's workers have used no
+CPU for half a second: right after a wrk run they are still answering the requests wrk
+left in flight, and a probe sent then would measure that queue.
 """
 
 import argparse
@@ -36,6 +40,25 @@ def summary(times_ms: list[float], *, non_2xx: int = 0, errors: int = 0) -> dict
         "p50_ms": round(statistics.median(times_ms), 2) if times_ms else None,
         "p95_ms": round(percentile(times_ms, 0.95), 2) if times_ms else None,
     }
+
+
+def wait_until_idle(server_pid: int, *, quiet: float = 0.5, limit: float = 60.0) -> float:
+    """Seconds waited until the server's workers used no CPU for `quiet` seconds."""
+    from bench.cpu import _children, _stat
+
+    def used() -> int:
+        return sum(stat[1] for pid in _children(server_pid) if (stat := _stat(pid)) is not None)
+
+    started = time.monotonic()
+    last, still_since = used(), time.monotonic()
+    while time.monotonic() - started < limit:
+        time.sleep(0.1)
+        now = used()
+        if now != last:
+            last, still_since = now, time.monotonic()
+        elif time.monotonic() - still_since >= quiet:
+            break
+    return time.monotonic() - started
 
 
 def get(url: str, *, headers: dict[str, str], timeout: float = 30.0) -> tuple[int, float]:
@@ -92,9 +115,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=None, help="stop after this many requests")
     parser.add_argument("--seconds", type=float, default=None, help="stop after this long")
     parser.add_argument("--times", action="store_true", help="include every request's time in the output")
+    parser.add_argument("--server-pid", type=int, help="gunicorn's master: wait until its workers are idle first")
     args = parser.parse_args(argv)
     if args.requests is None and args.seconds is None:
         parser.error("give --requests, --seconds or both")
+    waited = wait_until_idle(args.server_pid) if args.server_pid else 0.0
 
     stopping = False
 
@@ -109,6 +134,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     if not args.times:
         del result["times_ms"]
+    result["waited_for_idle_s"] = round(waited, 1)
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")
 

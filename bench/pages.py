@@ -2,7 +2,8 @@
 
 `path` is a URL, or a function (run inside Django, after seeding) that finds one, for
 pages that need an object's id. `signed_in` pages get the benchmark user's session
-cookie; the first `ceiling` page is the 1.0 of the ratio column.
+cookie, or with `role` that of the first active user with that role; the first `ceiling`
+page is the 1.0 of the ratio column.
 """
 
 from collections.abc import Callable
@@ -15,6 +16,7 @@ class Page:
     path: str | Callable[[], str]
     signed_in: bool = True
     ceiling: bool = False
+    role: str = ""
 
 
 def _url(name: str, *args: object) -> Callable[[], str]:
@@ -93,4 +95,6 @@ PAGES = [
     Page("support request", _url("support:detail", _sample_request_id)),
     Page("reports (figures cached 5 min)", "/reports/"),
     Page("reports, uncached", "/reports/?fresh=1"),
+    # What a department head or the COE lead opens: all four sections (administrators may refresh).
+    Page("reports, all sections, uncached (administrator)", "/reports/?fresh=1", role="admin"),
 ]

@@ -41,6 +41,19 @@ def main(out_path: str) -> None:
     signed_in.force_login(user, backend="apps.accounts.backends.PasswordBackend")
     cookie = f"{settings.SESSION_COOKIE_NAME}={signed_in.cookies[settings.SESSION_COOKIE_NAME].value}"
     anonymous = Client(raise_request_exception=False, HTTP_HOST="127.0.0.1")
+    by_role: dict[str, tuple[Client, str, str]] = {}
+
+    def client_for(role: str) -> tuple[Client, str, str]:
+        """A client signed in as the first active user with `role`, its cookie and username."""
+        if role not in by_role:
+            person = users.filter(groups__name=role).first()
+            if person is None:
+                sys.exit(f"bench: no active user with the role {role!r}")
+            client = Client(raise_request_exception=False, HTTP_HOST="127.0.0.1")
+            client.force_login(person, backend="apps.accounts.backends.PasswordBackend")
+            value = client.cookies[settings.SESSION_COOKIE_NAME].value
+            by_role[role] = (client, f"{settings.SESSION_COOKIE_NAME}={value}", person.username)
+        return by_role[role]
 
     only = os.environ.get("BENCH_PAGES", "")
     pages = []
@@ -49,6 +62,9 @@ def main(out_path: str) -> None:
             continue
         path = page.path() if callable(page.path) else page.path
         client = signed_in if page.signed_in else anonymous
+        page_cookie, page_user = cookie, user.username
+        if page.role:
+            client, page_cookie, page_user = client_for(page.role)
         client.get(path)  # warm: first-request caches (translations, templates, Redis) as under load
         with CaptureQueriesContext(connection) as queries:
             response = client.get(path)
@@ -57,6 +73,8 @@ def main(out_path: str) -> None:
                 "name": page.name,
                 "path": path,
                 "signed_in": page.signed_in,
+                "cookie": page_cookie if page.signed_in else "",
+                "user": page_user if page.signed_in else "",
                 "ceiling": page.ceiling,
                 "status": response.status_code,
                 "queries": len(queries),

@@ -99,7 +99,6 @@ say "signing in and counting queries"
 # Server errors of pages are logged there and shown in the table as an HTTP status.
 $BIN/python -m bench.prepare "$RUN_DIR/pages.json" 2>"$RUN_DIR/prepare.log" || { cat "$RUN_DIR/prepare.log" >&2; exit 1; }
 grep -q "ERROR" "$RUN_DIR/prepare.log" && say "warning: some pages failed; see $RUN_DIR/prepare.log"
-COOKIE=$($BIN/python -c 'import json, sys; print(json.load(open(sys.argv[1]))["cookie"])' "$RUN_DIR/pages.json")
 
 # --- server ---------------------------------------------------------------------
 if curl -s -o /dev/null "$BASE/"; then
@@ -123,11 +122,11 @@ done
 curl -sf -o /dev/null "$BASE/healthz" || { echo "bench: the server did not become healthy" >&2; exit 1; }
 
 # --- measure --------------------------------------------------------------------
-LOAD="wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency"
+LOAD="wrk -t$THREADS -c$CONNECTIONS -d$DURATION --timeout 10s --latency"
 $BIN/python -c '
 import json, sys
 for i, p in enumerate(json.load(open(sys.argv[1]))["pages"]):
-    print(i, int(p["signed_in"]), p["path"], sep="\t")
+    print(i, int(p["signed_in"]), p["path"], p["cookie"], sep="\t")
 ' "$RUN_DIR/pages.json" >"$RUN_DIR/pages.tsv"
 
 # Anything else running here (a test suite, a browser) lowers the figures: before each
@@ -141,9 +140,9 @@ def sample():
 t0, i0 = sample(); time.sleep(2); t1, i1 = sample()
 print(round(100 * (1 - (i1 - i0) / max(t1 - t0, 1))))'
 }
-while IFS=$'\t' read -r index signed_in path; do
+while IFS=$'\t' read -r index signed_in path page_cookie; do
   headers=()
-  [ "$signed_in" = 1 ] && headers=(-H "Cookie: $COOKIE")
+  [ "$signed_in" = 1 ] && headers=(-H "Cookie: $page_cookie")
   status=$(curl -s -o /dev/null -w '%{http_code}' "${headers[@]}" "$BASE$path")
   echo "$status" >"$RUN_DIR/status-$index.txt"
   [ "$status" = 200 ] || echo "bench: warning: $path answered HTTP $status" >&2
@@ -167,8 +166,8 @@ while IFS=$'\t' read -r index signed_in path; do
   grep -E "Requests/sec|^ +(50|99)%" "$RUN_DIR/wrk-$index.txt" | tr -s ' ' | paste -sd ' ' | sed 's/^/        /'
   # What one user waits, one request at a time, without queueing behind wrk's connections.
   probe_cookie=()
-  [ "$signed_in" = 1 ] && probe_cookie=(--cookie "$COOKIE")
-  $BIN/python -m bench.latency "$BASE$path" "${probe_cookie[@]}" \
+  [ "$signed_in" = 1 ] && probe_cookie=(--cookie "$page_cookie")
+  $BIN/python -m bench.latency "$BASE$path" "${probe_cookie[@]}" --server-pid "$gunicorn_pid" \
     --requests "$PROBE_REQUESTS" --seconds "$PROBE_SECONDS" >"$RUN_DIR/probe-$index.json"
   $BIN/python -c '
 import json, sys
