@@ -182,7 +182,8 @@ def render(run_dir: Path) -> str:
         "",
         "p50/p99 ms: wrk's latencies with all its connections busy at once, so they include the wait "
         "behind the other requests. One user p50/p95 ms: the response time a single user sees without that "
-        "queue: one request at a time on a new connection, right after the wrk run (bench/latency.py, "
+        "queue: one request at a time on a new connection, after the wrk run once the server has answered "
+        "wrk's last requests (bench/latency.py, "
         f"{meta.get('probe', '30 requests or 5 s')} per page, whichever comes first); the reports issue's "
         'target "p95 under 300 ms" is judged on this column. '
         "Queries: SQL statements of one warm request, session and user included. "
