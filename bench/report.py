@@ -190,6 +190,8 @@ def render(run_dir: Path) -> str:
         "Errors: non-2xx/3xx responses plus socket errors during the wrk run. "
         "App/DB CPU ms/req: CPU time of the gunicorn workers and of their PostgreSQL backends per request "
         "during the run; less affected than req/s and latency when other work shares the machine. "
+        "An uncached report builds its sections at once on connections that live a few milliseconds: the "
+        "sampler (every 0.2 s) misses most of their database CPU, so that column is low for those rows. "
         "Other CPU %: how busy the CPUs were with other work just before the page was measured "
         f"(2 s, server idle; {meta['busy_after']}% after the last page); above about 10% that row's figures are low.",
     ]
