@@ -25,6 +25,7 @@ from django.db.models import (
     Sum,
     Value,
     Window,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce, Rank
 from django.http import Http404
@@ -227,6 +228,14 @@ def ideas_decorate(ideas: list[Idea], *, user, show_counts: bool) -> list[Idea]:
     return ideas
 
 
+def _prefetched_empty(instance, name: str, model) -> None:
+    """What prefetch_related leaves for a relation without rows: `instance.<name>.all()`
+    answers an empty list without a query."""
+    empty = model.objects.none()
+    empty._result_cache = []
+    instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = empty
+
+
 def idea_get(pk: int, viewer=None) -> Idea:
     """An idea with everything its page shows, before any permission check; with a
     viewer, also whether they liked (`viewer_voted`) and follow it (`viewer_follows`)."""
@@ -239,18 +248,30 @@ def idea_get(pk: int, viewer=None) -> Idea:
     found = list(
         # The merge target and the official answer exist only late in an idea's life: they
         # are fetched below when set, instead of two more joins (and their column lists)
-        # on every view of every idea.
-        ideas.select_related("category", "department", "author")
-        .prefetch_related(
-            _coauthors_prefetch(),
-            Prefetch("attachments", queryset=Attachment.objects.order_by("created_at", "id")),
+        # on every view of every idea. Co-authors and files likewise: most ideas have none,
+        # and two EXISTS cost less than two prefetch queries (~40% of this function's time).
+        ideas.annotate(
+            has_coauthors=Exists(Coauthor.objects.filter(idea=OuterRef("pk"))),
+            has_attachments=Exists(Attachment.objects.filter(idea=OuterRef("pk"))),
         )
+        .select_related("category", "department", "author")
         # One row by primary key: no ORDER BY to build (first() would add the model's ordering).
         .order_by()
     )
     if not found:
         raise Http404
     idea = found[0]
+    lookups = []
+    if idea.has_coauthors:
+        lookups.append(_coauthors_prefetch())
+    else:
+        _prefetched_empty(idea, "coauthors", Coauthor)
+    if idea.has_attachments:
+        lookups.append(Prefetch("attachments", queryset=Attachment.objects.order_by("created_at", "id")))
+    else:
+        _prefetched_empty(idea, "attachments", Attachment)
+    if lookups:
+        prefetch_related_objects([idea], *lookups)
     idea.challenge = challenge_get(idea.challenge_id)
     if idea.merged_into_id:
         idea.merged_into = Idea.objects.only("title", "status").get(pk=idea.merged_into_id)
@@ -337,7 +358,11 @@ def idea_page_facts(idea: Idea, user) -> dict:
 
 
 def comment_list(idea: Idea) -> list[Comment]:
-    return list(Comment.objects.filter(idea=idea).select_related("author", "author__department"))
+    return list(
+        Comment.objects.filter(idea=idea)
+        .select_related("author")
+        .only(*(f.attname for f in Comment._meta.concrete_fields), *(f"author__{name}" for name in _NAME_FIELDS))
+    )
 
 
 EVENT_LABELS = {

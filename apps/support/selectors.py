@@ -16,7 +16,9 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db.models import (
     Count,
+    Exists,
     Max,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
@@ -220,8 +222,15 @@ def page_of(queryset: QuerySet, number: str | int | None, size: int) -> Page:
 
 
 def request_get(pk: int) -> SupportRequest:
+    # Most requests have no files and no links: two EXISTS here spare the page two queries.
     request = (
-        SupportRequest.objects.select_related("department", "requester__department", "assignee").filter(pk=pk).first()
+        SupportRequest.objects.select_related("department", "requester__department", "assignee")
+        .annotate(
+            has_files=Exists(Attachment.objects.filter(request=OuterRef("pk"))),
+            has_links=Exists(RequestLink.objects.filter(request=OuterRef("pk"))),
+        )
+        .filter(pk=pk)
+        .first()
     )
     if request is None:
         raise Http404
@@ -252,7 +261,7 @@ def conversation_for(request: SupportRequest, user: User) -> tuple[list[Reply], 
     replies = list(replies.order_by("created_at", "id"))
     request_files: list[Attachment] = []
     reply_files: dict[int, list[Attachment]] = {}
-    for attachment in files.order_by("created_at", "id"):
+    for attachment in files.order_by("created_at", "id") if getattr(request, "has_files", True) else ():
         if attachment.reply_id is None:
             request_files.append(attachment)
         else:
@@ -280,6 +289,8 @@ def events_for(request: SupportRequest, user: User) -> list[RequestEvent]:
 
 
 def links_for(request: SupportRequest) -> list[RequestLink]:
+    if not getattr(request, "has_links", True):  # known from request_get
+        return []
     return list(RequestLink.objects.filter(request=request).order_by("created_at", "id"))
 
 
