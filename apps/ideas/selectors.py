@@ -228,14 +228,6 @@ def ideas_decorate(ideas: list[Idea], *, user, show_counts: bool) -> list[Idea]:
     return ideas
 
 
-def _prefetched_empty(instance, name: str, model) -> None:
-    """What prefetch_related leaves for a relation without rows: `instance.<name>.all()`
-    answers an empty list without a query."""
-    empty = model.objects.none()
-    empty._result_cache = []
-    instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = empty
-
-
 def idea_get(pk: int, viewer=None) -> Idea:
     """An idea with everything its page shows, before any permission check; with a
     viewer, also whether they liked (`viewer_voted`) and follow it (`viewer_follows`)."""
@@ -261,17 +253,18 @@ def idea_get(pk: int, viewer=None) -> Idea:
     if not found:
         raise Http404
     idea = found[0]
-    lookups = []
-    if idea.has_coauthors:
-        lookups.append(_coauthors_prefetch())
-    else:
-        _prefetched_empty(idea, "coauthors", Coauthor)
-    if idea.has_attachments:
-        lookups.append(Prefetch("attachments", queryset=Attachment.objects.order_by("created_at", "id")))
-    else:
-        _prefetched_empty(idea, "attachments", Attachment)
-    if lookups:
-        prefetch_related_objects([idea], *lookups)
+    # A none() queryset fills the prefetch cache without a query: `idea.coauthors.all()` is
+    # answered from memory either way.
+    prefetch_related_objects(
+        [idea],
+        _coauthors_prefetch() if idea.has_coauthors else Prefetch("coauthors", queryset=Coauthor.objects.none()),
+        Prefetch(
+            "attachments",
+            queryset=Attachment.objects.order_by("created_at", "id")
+            if idea.has_attachments
+            else Attachment.objects.none(),
+        ),
+    )
     idea.challenge = challenge_get(idea.challenge_id)
     if idea.merged_into_id:
         idea.merged_into = Idea.objects.only("title", "status").get(pk=idea.merged_into_id)

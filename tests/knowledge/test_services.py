@@ -197,6 +197,24 @@ def test_views_count_each_reader_once_a_day(staff_user, user_factory, published)
     assert published.view_count == 3 and ArticleView.objects.count() == 3
 
 
+def test_views_and_answers_keep_the_department_the_reader_was_in(staff_user, department_factory, published):
+    """Reports count reading where the reader worked then: an April transfer moves no past figure."""
+    before, after = staff_user.department, department_factory()
+    today = timezone.localdate()
+    services.article_view_record(article=published, user=staff_user, today=today)
+    services.article_feedback_record(article=published, user=staff_user, helpful=True)
+    staff_user.department = after
+    staff_user.save(update_fields=["department"])
+    services.article_view_record(article=published, user=staff_user, today=today + timedelta(days=1))
+    assert list(ArticleView.objects.order_by("viewed_on").values_list("department", flat=True)) == [
+        before.pk,
+        after.pk,
+    ]
+    assert ArticleFeedback.objects.get().department == before
+    services.article_feedback_record(article=published, user=staff_user, helpful=False)  # answered again
+    assert ArticleFeedback.objects.get().department == after
+
+
 def test_edit_suggestion_notifies_the_owner_and_can_be_resolved(staff_user, published):
     suggestion = services.edit_suggestion_create(
         article=published, author=staff_user, message="4月から申請先が変わりました", proposed_body="新しい本文"
