@@ -3,6 +3,7 @@ figures must be exactly those of building them one after another, in the user's 
 and no connection may be left open by the pool threads."""
 
 import threading
+import time
 
 import pytest
 from django.db import connection
@@ -13,12 +14,27 @@ from tests.reports.city import make_city
 from tests.reports.helpers import build
 
 
-def _other_connections() -> int:
+def _database_now():
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
+        cursor.execute("SELECT clock_timestamp()")
         return cursor.fetchone()[0]
+
+
+def _connections_opened_since(moment) -> int:
+    """Other sessions on this database that began after `moment`. A backend whose client has
+    closed the connection ends a moment later, asynchronously: wait (up to 10 s) for it."""
+    deadline = time.monotonic() + 10
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND backend_start >= %s",
+                [moment],
+            )
+            count = cursor.fetchone()[0]
+        if count == 0 or time.monotonic() > deadline:
+            return count
+        time.sleep(0.05)
 
 
 def _rows(report) -> list:
@@ -39,6 +55,7 @@ def test_sections_built_at_once_give_the_same_figures(settings, monkeypatch):
 
         monkeypatch.setitem(figures.BUILDERS, key, recording)
 
+    started = _database_now()
     with translation.override("en"):
         settings.REPORTS_PARALLEL_SECTIONS = 1
         one_by_one = build(compare=True)
@@ -50,4 +67,4 @@ def test_sections_built_at_once_give_the_same_figures(settings, monkeypatch):
     assert threads and all(name.startswith("report-section") for name in threads)
     assert _rows(at_once) == _rows(one_by_one)
     assert at_once.section("ideas").summary.rows[0][0] == "Ideas submitted"  # the caller's language
-    assert _other_connections() == 0
+    assert _connections_opened_since(started) == 0
