@@ -12,10 +12,14 @@ context processors.
 What differs per viewer but not per item (the CSRF token, the page's own URL) goes into
 the fragment as a `slot()` and is filled in after the cache, so the cached HTML stays the
 same for everyone.
+
+`fragment_cached` is the same for a whole page body, whose context (model instances,
+forms) is too costly to build just to hash it: the caller names, as plain values, what the
+body depends on — the key — and builds the context only when the key is not cached.
 """
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from django.core.cache import cache
 from django.template.loader import get_template
@@ -68,9 +72,33 @@ def fragments_render(
         if html is None:
             template = template or get_template(template_name)
             html = rendered[key] = template.render(dict(context))
-        for name, value in (fill or {}).items():
-            html = html.replace(slot(name), conditional_escape(value))
-        result.append(mark_safe(html))  # the template's own, autoescaped output
+        result.append(slots_fill(html, fill))
     if rendered:
         cache.set_many(rendered, FRAGMENT_SECONDS)
     return result
+
+
+def slots_fill(html: str, fill: Mapping[str, str] | None) -> SafeString:
+    """The HTML (rendered by this module's rules) with its slots filled in."""
+    for name, value in (fill or {}).items():
+        html = html.replace(slot(name), conditional_escape(value))
+    return mark_safe(html)  # the template's own, autoescaped output
+
+
+def fragment_cached(
+    name: str,
+    key: Mapping,
+    render: Callable[[], str],
+    *,
+    fill: Mapping[str, str] | None = None,
+    seconds: int = FRAGMENT_SECONDS,
+) -> SafeString:
+    """The HTML `render()` returns, cached under `name`, the active language and `key`: plain
+    values (as for fragments_render) from which everything the HTML shows follows. On a hit
+    nothing is rendered; `fill` gives the (unescaped) value of each slot, as above."""
+    cache_key = _key(name, get_language() or "", key)
+    html = cache.get(cache_key)
+    if html is None:
+        html = str(render())
+        cache.set(cache_key, html, seconds)
+    return slots_fill(html, fill)

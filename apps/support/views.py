@@ -9,7 +9,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,6 +20,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.core.downloads import protected_file_response
+from apps.core.fragments import fragment_cached, slot, slots_fill
 from apps.core.markdown import render_markdown
 from apps.search.selectors import similar as similar_content
 from apps.support import display, selectors, services
@@ -292,13 +295,34 @@ def _chain(header: str, rows):
 # --- one request ----------------------------------------------------------------------------
 
 
-def _detail_context(request: HttpRequest, support_request, **forms) -> dict:
+# A request's page body is the same for everyone with the same permissions on it until the
+# request, its conversation, history, files or links change: it is rendered once per such
+# state (apps.core.fragments.fragment_cached) under a key of exactly those things. People's
+# names come along in the HTML: a renamed person keeps the old name there for BODY_SECONDS.
+BODY_SECONDS = 600
+
+
+def _viewer(user, support_request) -> dict:
+    """What this user may do on the request: with the request, all the body depends on."""
+    return {
+        "transitions": selectors.transitions_for(support_request, user),
+        "can_reply": user.has_perm("support.reply", support_request),
+        "can_internal": user.has_perm("support.add_internal_note", support_request),
+        "can_triage": user.has_perm("support.triage", support_request),
+        "can_rate": user.has_perm("support.rate", support_request),
+        "can_convert": user.has_perm("support.convert", support_request),
+        "can_link": user.has_perm("support.link_content", support_request),
+        "sees_internal": user.has_perm("support.view_internal", support_request),
+    }
+
+
+def _body_context(request: HttpRequest, support_request, viewer: dict, **forms) -> dict:
     user = request.user
-    can_triage = user.has_perm("support.triage", support_request)
-    transitions = selectors.transitions_for(support_request, user)
+    transitions = viewer["transitions"]
     version = support_request.version
     replies, files = selectors.conversation_for(support_request, user)
     context = {
+        **viewer,
         "req": support_request,
         "replies": replies,
         "files": files,
@@ -306,30 +330,23 @@ def _detail_context(request: HttpRequest, support_request, **forms) -> dict:
         "resolution_html": render_markdown(support_request.resolution_summary),
         "events": selectors.events_for(support_request, user),
         "links": selectors.links_for(support_request),
-        "transitions": transitions,
         "transition_form": forms.get("transition_form")
         or (TransitionForm(initial={"version": version}, transitions=transitions) if transitions else None),
-        "can_reply": user.has_perm("support.reply", support_request),
-        "can_internal": user.has_perm("support.add_internal_note", support_request),
-        "can_triage": can_triage,
-        "can_rate": user.has_perm("support.rate", support_request),
-        "can_convert": user.has_perm("support.convert", support_request),
-        "can_link": user.has_perm("support.link_content", support_request),
         "error": forms.get("error"),
-        "breadcrumbs": _crumbs((support_request.reference, "")),
+        "csrf_token": slot("csrf"),
     }
-    if context["can_reply"] or context["can_internal"]:
+    if viewer["can_reply"] or viewer["can_internal"]:
         reply_form = forms.get("reply_form")
         if reply_form is None:
             initial = {}
             canned_id = request.GET.get("canned", "")
-            if can_triage and canned_id.isdigit():
+            if viewer["can_triage"] and canned_id.isdigit():
                 canned = CannedReply.objects.filter(pk=int(canned_id), is_active=True).first()
                 initial["body"] = canned.body if canned else ""
-            reply_form = ReplyForm(initial=initial, user=user, can_internal=context["can_internal"])
+            reply_form = ReplyForm(initial=initial, user=user, can_internal=viewer["can_internal"])
         context["reply_form"] = reply_form
         context["reply_kept_token"] = forms.get("reply_kept_token", "")
-    if can_triage:
+    if viewer["can_triage"]:
         members = _members()
         context["triage_form"] = forms.get("triage_form") or TriageForm(
             initial={"assignee": support_request.assignee_id, "priority": support_request.priority, "version": version},
@@ -337,17 +354,57 @@ def _detail_context(request: HttpRequest, support_request, **forms) -> dict:
         )
         context["suggestions"] = selectors.assignee_suggestions(support_request.kind, members=members)
         context["canned"] = selectors.canned_replies_for(support_request.kind)
-    if context["can_rate"]:
+    if viewer["can_rate"]:
         context["rating_form"] = forms.get("rating_form") or RatingForm(
             initial={"rating": support_request.rating, "comment": support_request.rating_comment}
         )
     return context
 
 
+def _body_key(support_request, viewer: dict) -> dict:
+    r = support_request
+    key = {
+        "row": [getattr(r, f.attname) for f in r._meta.concrete_fields],
+        "stamps": [r.replies_stamp, r.files_stamp, r.events_stamp, r.links_stamp],
+        "target": r.target_state,
+        "names": [
+            r.department.name,
+            r.requester.get_full_name(),
+            r.requester.department.name if r.requester.department_id else "",
+            r.assignee.get_full_name() if r.assignee_id else "",
+        ],
+        "viewer": {**viewer, "transitions": [to for to, _transition in viewer["transitions"]]},
+    }
+    if viewer["can_triage"]:
+        members = _members()
+        key["triage"] = [
+            members.key,
+            [(m.pk, m.name, m.open_load, m.skills) for m in selectors.assignee_suggestions(r.kind, members=members)],
+            [(c.pk, c.title) for c in selectors.canned_replies_for(r.kind)],
+        ]
+    return key
+
+
 def _detail_response(request: HttpRequest, support_request, *, status: int = 200, **forms) -> HttpResponse:
-    return render(
-        request, "support/request_detail.html", _detail_context(request, support_request, **forms), status=status
-    )
+    viewer = _viewer(request.user, support_request)
+
+    def body() -> str:
+        context = _body_context(request, support_request, viewer, **forms)
+        return render_to_string("support/partials/request_body.html", context)
+
+    fill = {"csrf": get_token(request)}
+    if forms or "canned" in request.GET:  # what the user typed, an error, a chosen text: this page only
+        body_html = slots_fill(body(), fill)
+    else:
+        body_html = fragment_cached(
+            "support/request_body", _body_key(support_request, viewer), body, fill=fill, seconds=BODY_SECONDS
+        )
+    context = {
+        "req": support_request,
+        "body_html": body_html,
+        "breadcrumbs": _crumbs((support_request.reference, "")),
+    }
+    return render(request, "support/request_detail.html", context, status=status)
 
 
 @login_required

@@ -1,0 +1,137 @@
+"""The request page's body is cached per request state and viewer (views._detail_response).
+Whatever changes, each viewer must see exactly what a fresh rendering shows."""
+
+import re
+
+import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from apps.support import services
+
+pytestmark = pytest.mark.django_db
+
+COE_ONLY = {"internal note", "canned reply"}  # changes the requester's page does not show
+
+
+def _signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user, backend="apps.accounts.backends.PasswordBackend")
+    return client
+
+
+def _html(client: Client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200
+    # Each response masks the CSRF token anew; everything else must be equal.
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+    return re.sub(r'"X-CSRFToken": "[^"]+"', "", html)
+
+
+def _published_article(author):
+    from apps.knowledge import services as knowledge_services
+    from apps.knowledge.models import Article
+
+    article = knowledge_services.article_create(actor=author, title="Forms で予約を受ける", body="手順。")
+    Article.objects.filter(pk=article.pk).update(status="published")
+    return Article.objects.get(pk=article.pk)
+
+
+def test_every_change_shows_at_once_to_each_viewer(make_request, requester, coe, coe2):
+    request = make_request()
+    url = reverse("support:detail", args=[request.pk])
+    viewers = {"requester": _signed_in(requester), "coe": _signed_in(coe)}
+    article = _published_article(coe)
+
+    def version() -> int:
+        request.refresh_from_db()
+        return request.version
+
+    changes = [
+        ("public reply", lambda: services.support_reply_add(request_id=request.pk, author=coe, body="確認します。")),
+        (
+            "internal note",
+            lambda: services.support_reply_add(request_id=request.pk, author=coe, body="内部メモ：予算", internal=True),
+        ),
+        (
+            "triage",
+            lambda: services.support_request_triage(
+                request_id=request.pk, actor=coe, assignee=coe2, priority=3, expected_version=version()
+            ),
+        ),
+        (
+            "waiting",
+            lambda: services.support_request_transition(
+                request_id=request.pk, actor=coe, to_status="waiting", comment="画面を送ってください",
+                expected_version=version(),
+            ),
+        ),
+        (
+            "requester's file",
+            lambda: services.support_reply_add(
+                request_id=request.pk, author=requester, body="送ります。",
+                attachments=[SimpleUploadedFile("画面.txt", "内容".encode())],
+            ),
+        ),
+        (
+            "link",
+            lambda: services.support_request_link_add(
+                request_id=request.pk, actor=coe, target_type="article", object_id=article.pk
+            ),
+        ),
+        ("canned reply", lambda: services.canned_reply_save(actor=coe, kind="", title="よくある回答", body="本文")),
+        (
+            "resolved",
+            lambda: services.support_request_transition(
+                request_id=request.pk, actor=coe, to_status="resolved", comment="手順書で解決しました",
+                expected_version=version(),
+            ),
+        ),
+        ("rating", lambda: services.support_request_rate(request_id=request.pk, actor=requester, rating=4)),
+        ("case", lambda: services.support_request_case_create(request_id=request.pk, actor=coe)),
+    ]  # fmt: skip
+    for name, change in changes:
+        before = {who: _html(client, url) for who, client in viewers.items()}  # now cached
+        change()
+        after = {who: _html(client, url) for who, client in viewers.items()}
+        cache.clear()
+        fresh = {who: _html(_signed_in(user), url) for who, user in (("requester", requester), ("coe", coe))}
+        for who in viewers:
+            assert after[who] == fresh[who], f"{who} saw a stale page after: {name}"
+            if not (who == "requester" and name in COE_ONLY):
+                assert after[who] != before[who], f"{who}'s page did not change after: {name}"
+    assert "内部メモ：予算" not in after["requester"] and "内部メモ：予算" in after["coe"]
+
+
+def test_an_unchanged_page_is_served_from_the_cache(make_request, requester, coe):
+    request = make_request()
+    url = reverse("support:detail", args=[request.pk])
+    client = _signed_in(coe)
+    with CaptureQueriesContext(connection) as first:
+        html = _html(client, url)
+    with CaptureQueriesContext(connection) as second:
+        assert _html(client, url) == html
+    assert len(second) < len(first)
+    # Another viewer with other rights gets their own body: no triage form for the requester.
+    assert "support-triage" in html and "support-triage" not in _html(_signed_in(requester), url)
+
+
+def test_a_cached_page_carries_each_viewers_own_csrf_token(make_request, coe, coe2):
+    request = make_request()
+    url = reverse("support:detail", args=[request.pk])
+    tokens = []
+    for user in (coe, coe2):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(user, backend="apps.accounts.backends.PasswordBackend")
+        html = client.get(url).content.decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+        response = client.post(
+            reverse("support:reply", args=[request.pk]), {"body": "了解", "csrfmiddlewaretoken": token}
+        )
+        assert response.status_code == 302  # the token on the (cached) page is this viewer's
+        tokens.append(token)
+    assert tokens[0] != tokens[1]
