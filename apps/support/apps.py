@@ -14,10 +14,35 @@ class SupportConfig(AppConfig):
         # have to leave internal notes out of every snippet. What a request teaches others
         # becomes public through "Create a case draft" / "Create a knowledge article draft",
         # which are indexed by their own apps; the queue has its own title filter.
+        from django.contrib.auth.models import Group
+        from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+
+        from apps.accounts.models import Department, User
         from apps.core.home import HomePanel, home_panel_register
         from apps.core.navigation import NavItem, nav_register
         from apps.notifications.registry import NotificationKind, kind_register
-        from apps.support.selectors import home_context
+        from apps.support.selectors import choice_lists_drop, home_context
+
+        # The cached member and department lists (selectors.coe_member_choices) follow every
+        # change of who is in the COE, of a person's name or of a department.
+        named = {"display_name", "first_name", "last_name", "username", "is_active", "display_name_kana"}
+
+        def user_saved(sender, update_fields=None, **kwargs):
+            if update_fields is None or named & set(update_fields):
+                choice_lists_drop()
+
+        def changed(sender, **kwargs):
+            choice_lists_drop()
+
+        post_save.connect(user_saved, sender=User, weak=False, dispatch_uid="support-choices-user")
+        for name, signal, model in (
+            ("user-deleted", post_delete, User),
+            ("groups", m2m_changed, User.groups.through),
+            ("group-deleted", pre_delete, Group),
+            ("department", post_save, Department),
+            ("department-deleted", post_delete, Department),
+        ):
+            signal.connect(changed, sender=model, weak=False, dispatch_uid=f"support-choices-{name}")
 
         # Every message names the request's title only: no reply text ever goes into a
         # notification (internal notes must not leak through e-mail or the bell).

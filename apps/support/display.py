@@ -103,9 +103,22 @@ def rows(requests: list[SupportRequest], now: datetime | None = None) -> list[Ro
     return result
 
 
-def queue_rows_html(requests: list[SupportRequest]) -> list[SafeString]:
+def queue_rows_html(requests: list[SupportRequest], now: datetime | None = None) -> list[SafeString]:
     """The queue's table rows; a row unchanged since someone last saw it is not rendered again."""
-    return fragments_render("support/partials/queue_row.html", [vars(row) for row in rows(requests)])
+    return fragments_render("support/partials/queue_row.html", [vars(row) for row in rows(requests, now)])
+
+
+def row_keys(requests: list[SupportRequest], now: datetime) -> list[tuple]:
+    """What each row of `rows` is made of, unformatted: equal keys give equal rows (in one
+    language), so a page of rows can be cached under them without formatting them first."""
+    return [
+        (
+            r.pk, r.title, r.kind, r.status, r.priority, getattr(r, "target_state", ""), r.department.name,
+            r.requester.get_full_name(), r.assignee.get_full_name() if r.assignee_id else "", r.created_at,
+            r.due_at, r.first_responded_at is None, timesince(r.created_at, now),
+        )
+        for r in requests
+    ]  # fmt: skip
 
 
 def my_request_rows_html(requests: list[SupportRequest], *, with_department: bool) -> list[SafeString]:

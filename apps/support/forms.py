@@ -296,6 +296,7 @@ class QueueFilterForm(forms.Form):
         departments = selectors.department_choices()
         self.fields["department"].set_options([("", _("Any")), *departments], choices=departments)
         self.fields["assignee"].set_options([*ASSIGNEE_VIEWS, *members], choices=members)
+        self.choices_keys = [departments.key, getattr(members, "key", "")]  # what the selects show
 
     def filters(self) -> selectors.QueueFilters:
         data = self.cleaned_data if self.is_valid() else {}

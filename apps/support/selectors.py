@@ -9,14 +9,15 @@ and flag the rows they show by comparing them with now (`SupportRequest.target_s
 so a list needs no business-day arithmetic per row.
 """
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import (
     Count,
-    Max,
     Prefetch,
     Q,
     QuerySet,
@@ -330,52 +331,54 @@ def _full_name(display_name: str, first_name: str, last_name: str, username: str
     return display_name or f"{first_name} {last_name}".strip() or username
 
 
-# Choice lists (COE members, departments) are cached for CHOICES_TTL under a key that
-# changes whenever a member joins or leaves the COE group or a department is added: the
-# queue and every request page show them, and building them is most of those pages' work
-# when a COE has hundreds of accounts. A renamed person shows the old name until the TTL.
+# Choice lists (COE members, departments) for the selects of the queue and of every request
+# page a COE member opens: cached, and dropped whenever a membership of a group, a person or
+# a department changes (choice_lists_drop, connected in apps.py), now and again on commit.
+# CHOICES_TTL bounds a change made in another process when the cache is per process.
 CHOICES_TTL = 300
+MEMBER_CHOICES_KEY = "support:coe-choices"
+DEPARTMENT_CHOICES_KEYS = {"ja": "support:department-choices:ja", "en": "support:department-choices:en"}
 
 
 class Choices(list):
-    """A cached choice list with the cache key it came from: the same key means the same
-    list, so a select can reuse the options it rendered for it (forms.FastSelect)."""
+    """A cached choice list with a key of its version: the same key means the same list, so
+    a select can reuse the options it rendered for it (forms.FastSelect), and a cached page
+    that shows the list can name it in its own key."""
 
     key: str = ""
 
 
 def _choices(key: str, build) -> Choices:
-    rows = cache.get(key)
-    if rows is None:
-        rows = build()
-        cache.set(key, rows, CHOICES_TTL)
+    cached = cache.get(key)
+    if cached is None:
+        cached = (uuid.uuid4().hex, build())
+        cache.set(key, cached, CHOICES_TTL)
+    version, rows = cached
     choices = Choices(rows)
-    choices.key = key
+    choices.key = f"{key}:{version}"
     return choices
+
+
+def choice_lists_drop() -> None:
+    keys = [MEMBER_CHOICES_KEY, *DEPARTMENT_CHOICES_KEYS.values()]
+    cache.delete_many(keys)
+    # Again after the commit: a request in between may have cached the old lists.
+    transaction.on_commit(lambda: cache.delete_many(keys))
 
 
 def coe_member_choices() -> Choices:
     """(id, name) of every active COE member, for selects; no model instances."""
-    group_id = Group.objects.filter(name=Role.COE).values_list("pk", flat=True).first()
-    stamp = User.groups.through.objects.filter(group_id=group_id).aggregate(n=Count("pk"), last=Max("pk"))
-    key = f"support:coe-choices:{group_id}:{stamp['n']}:{stamp['last']}"
 
     def build() -> list[tuple[int, str]]:
-        rows = (
-            User.objects.filter(groups=group_id, is_active=True)
-            .order_by("display_name_kana", "username")
-            .values_list("pk", "display_name", "first_name", "last_name", "username")
-        )
+        rows = coe_members().values_list("pk", "display_name", "first_name", "last_name", "username")
         return [(pk, _full_name(*names)) for pk, *names in rows]
 
-    return _choices(key, build)
+    return _choices(MEMBER_CHOICES_KEY, build)
 
 
 def department_choices() -> Choices:
     """(id, name in the active language) of the active departments, for selects."""
     english = (get_language() or "ja").startswith("en")
-    stamp = Department.objects.aggregate(n=Count("pk"), last=Max("pk"))
-    key = f"support:department-choices:{'en' if english else 'ja'}:{stamp['n']}:{stamp['last']}"
 
     def build() -> list[tuple[int, str]]:
         rows = (
@@ -385,7 +388,7 @@ def department_choices() -> Choices:
         )
         return [(pk, (name_en if english and name_en else name_ja)) for pk, name_ja, name_en in rows]
 
-    return _choices(key, build)
+    return _choices(DEPARTMENT_CHOICES_KEYS["en" if english else "ja"], build)
 
 
 @dataclass(frozen=True)

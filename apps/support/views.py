@@ -194,27 +194,43 @@ def queue(request: HttpRequest) -> HttpResponse:
     members = _members()
     form = QueueFilterForm(request.GET or None, members=members)
     filters = form.filters()
+    now = timezone.now()
     page = selectors.page_of(
-        selectors.request_list_for_queue(request.user, filters), request.GET.get("page"), PAGE_SIZE
+        selectors.request_list_for_queue(request.user, filters, now=now), request.GET.get("page"), PAGE_SIZE
     )
-    return render(
-        request,
-        "support/queue.html",
-        {
+
+    def body() -> str:
+        context = {
             "filter_form": form,
             "filters": filters,
             "page": page,
-            "rows_html": display.queue_rows_html(page.items),
+            "rows_html": display.queue_rows_html(page.items, now=now),
             "saved_views": [
                 ("mine", _("Mine"), "assignee=me"),
                 ("unassigned", _("Unassigned"), "assignee=none"),
                 ("breaching", _("Past or near target"), "target=near"),
             ],
             "current_query": request.GET.urlencode(),
+            "next_url": request.get_full_path(),
             "bulk_form": BulkAssignForm(members=members),
-            "breadcrumbs": [(_("Support"), reverse("support:my_requests")), (_("Queue"), "")],
-        },
-    )
+            "request": request,  # its query string, for the pager's links
+            "csrf_token": slot("csrf"),
+        }
+        return render_to_string("support/partials/queue_body.html", context)
+
+    # The same filters, rows and choice lists give the same body: rendered once for all of
+    # the COE until a row, an age or a flag changes (display.row_keys).
+    key = {
+        "query": sorted(request.GET.lists()),
+        "rows": display.row_keys(page.items, now=now),
+        "page": [page.number, page.has_next],
+        "choices": form.choices_keys,
+    }
+    context = {
+        "body_html": fragment_cached("support/queue_body", key, body, fill={"csrf": get_token(request)}),
+        "breadcrumbs": [(_("Support"), reverse("support:my_requests")), (_("Queue"), "")],
+    }
+    return render(request, "support/queue.html", context)
 
 
 @login_required

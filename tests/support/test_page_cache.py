@@ -2,6 +2,7 @@
 Whatever changes, each viewer must see exactly what a fresh rendering shows."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
@@ -10,6 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.support import services
 
@@ -135,3 +137,59 @@ def test_a_cached_page_carries_each_viewers_own_csrf_token(make_request, coe, co
         assert response.status_code == 302  # the token on the (cached) page is this viewer's
         tokens.append(token)
     assert tokens[0] != tokens[1]
+
+
+def test_the_queue_shows_every_change_and_the_passing_time(make_request, requester, coe, coe2, monkeypatch):
+    first = make_request(title="一件目の依頼")
+    url = reverse("support:queue")
+    client = _signed_in(coe)
+
+    def fresh() -> str:
+        cache.clear()
+        return _html(_signed_in(coe), url)
+
+    steps = [
+        ("new request", lambda: make_request(title="二件目の依頼")),
+        (
+            "assigned",
+            lambda: services.support_requests_assign(request_ids=[first.pk], actor=coe, assignee=coe2),
+        ),
+        (
+            "status",
+            lambda: services.support_request_transition(
+                request_id=first.pk, actor=coe, to_status="in_progress", expected_version=2
+            ),
+        ),
+    ]
+    for name, change in steps:
+        before = _html(client, url)
+        change()
+        after = _html(client, url)
+        assert after != before and after == fresh(), f"stale queue after: {name}"
+    # Twenty minutes later nothing changed but the ages: the cached body is not reused.
+    before = _html(client, url)
+    later = timezone.now() + timedelta(minutes=20)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    after = _html(client, url)
+    assert after != before and after == fresh()
+
+
+def test_new_members_and_renamed_departments_show_at_once(make_request, coe, section):
+    from apps.accounts.roles import Role
+    from apps.accounts.services import user_roles_set
+    from tests.factories import UserFactory
+
+    make_request()
+    url = reverse("support:queue")
+    client = _signed_in(coe)
+    newcomer = UserFactory(username="newcomer", display_name="新任 三郎")
+    assert "新任 三郎" not in _html(client, url)
+    user_roles_set(user=newcomer, roles=[Role.COE], source="admin", actor=coe)
+    assert "新任 三郎" in _html(client, url)  # in the filter and the bulk-assign selects
+    section.name_ja = "市民サービス課"
+    section.save()
+    assert "市民サービス課" in _html(client, url)
+    newcomer.display_name = "新任 四郎"
+    newcomer.save(update_fields=["display_name"])
+    html = _html(client, url)
+    assert "新任 四郎" in html and "新任 三郎" not in html
