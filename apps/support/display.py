@@ -17,8 +17,8 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
 from apps.core.fragments import fragments_render
-from apps.support.models import OPEN_STATUSES, Kind, Priority, Status, SupportRequest
-from apps.support.selectors import BREACHED, NEAR
+from apps.support.models import OPEN_STATUSES, Kind, Priority, Status
+from apps.support.selectors import BREACHED, NEAR, ListItem
 
 _PLACEHOLDER = 987654321
 
@@ -57,14 +57,14 @@ def _labels() -> dict[str, dict]:
     }
 
 
-def rows(requests: list[SupportRequest], now: datetime | None = None) -> list[Row]:
+def rows(requests: list[ListItem], now: datetime | None = None) -> list[Row]:
     now = now or timezone.now()
     labels = _labels()
     url_pattern = reverse("support:detail", args=[_PLACEHOLDER])
     first_response, resolution = _("First response"), _("Resolution")
     result = []
     for r in requests:
-        state = getattr(r, "target_state", "")
+        state = r.target_state
         created = timezone.localtime(r.created_at)
         due = timezone.localtime(r.due_at) if r.due_at else None
         is_open = r.status in OPEN_STATUSES
@@ -87,9 +87,9 @@ def rows(requests: list[SupportRequest], now: datetime | None = None) -> list[Ro
                 else SafeString(""),
                 target_state=state,
                 priority=labels["priority"].get(r.priority, str(r.priority)),
-                department=r.department.name,
-                requester=r.requester.get_full_name(),
-                assignee=r.assignee.get_full_name() if r.assignee_id else "",
+                department=r.department_name,
+                requester=r.requester_name,
+                assignee=r.assignee_name,
                 next_step=r.next_step,
                 created_iso=created.isoformat(),
                 created_date=formats.date_format(created, "DATE_FORMAT"),
@@ -103,25 +103,25 @@ def rows(requests: list[SupportRequest], now: datetime | None = None) -> list[Ro
     return result
 
 
-def queue_rows_html(requests: list[SupportRequest], now: datetime | None = None) -> list[SafeString]:
+def queue_rows_html(requests: list[ListItem], now: datetime | None = None) -> list[SafeString]:
     """The queue's table rows; a row unchanged since someone last saw it is not rendered again."""
     return fragments_render("support/partials/queue_row.html", [vars(row) for row in rows(requests, now)])
 
 
-def row_keys(requests: list[SupportRequest], now: datetime) -> list[tuple]:
+def row_keys(requests: list[ListItem], now: datetime) -> list[tuple]:
     """What each row of `rows` is made of, unformatted: equal keys give equal rows (in one
     language), so a page of rows can be cached under them without formatting them first."""
     return [
         (
-            r.pk, r.title, r.kind, r.status, r.priority, getattr(r, "target_state", ""), r.department.name,
-            r.requester.get_full_name(), r.assignee.get_full_name() if r.assignee_id else "", r.created_at,
+            r.pk, r.title, r.kind, r.status, r.priority, r.target_state, r.department_name, r.requester_name,
+            r.assignee_name, r.created_at,
             r.due_at, r.first_responded_at is None, timesince(r.created_at, now),
         )
         for r in requests
     ]  # fmt: skip
 
 
-def my_request_rows_html(requests: list[SupportRequest], *, with_department: bool) -> list[SafeString]:
+def my_request_rows_html(requests: list[ListItem], *, with_department: bool) -> list[SafeString]:
     return fragments_render(
         "support/partials/my_request_row.html",
         [{**vars(row), "with_department": with_department} for row in rows(requests)],

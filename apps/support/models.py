@@ -196,22 +196,27 @@ class SupportRequest(models.Model):
 
     def target_state_at(self, now, near_until) -> str:
         """“breached”, “near” or "" (the same rule as selectors.target_filter() in SQL)."""
-        if self.status not in CLOCK_STATUSES:
-            return ""
-        dues = [self.resolution_due_at]
-        if self.first_responded_at is None:
-            dues.append(self.first_response_due_at)
-        dues = [due for due in dues if due is not None]
-        if any(due < now for due in dues):
-            return "breached"
-        if any(due < near_until for due in dues):
-            return "near"
-        return ""
+        return target_state(self, now, near_until)
 
     def resolution_missed(self) -> bool | None:
         if self.resolved_at is None or self.resolution_due_at is None:
             return None
         return self.resolved_at > self.resolution_due_at
+
+
+def target_state(request, now, near_until) -> str:
+    """The target flag of a request or of a list row with the same fields (selectors.ListItem)."""
+    if request.status not in CLOCK_STATUSES:
+        return ""
+    dues = [request.resolution_due_at]
+    if request.first_responded_at is None:
+        dues.append(request.first_response_due_at)
+    dues = [due for due in dues if due is not None]
+    if any(due < now for due in dues):
+        return "breached"
+    if any(due < near_until for due in dues):
+        return "near"
+    return ""
 
 
 NEXT_STEPS = {
