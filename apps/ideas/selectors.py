@@ -27,6 +27,7 @@ from django.db.models import (
     Window,
     prefetch_related_objects,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Rank
 from django.http import Http404
 from django.utils import timezone
@@ -228,6 +229,26 @@ def ideas_decorate(ideas: list[Idea], *, user, show_counts: bool) -> list[Idea]:
     return ideas
 
 
+# An invitation is answered by an update: how many accepted and declined is part of the stamp.
+_COAUTHOR_ANSWERS = (
+    "coalesce(sum(CASE WHEN status = 'accepted' THEN 1 ELSE 0 END), 0) || ':' || "
+    "coalesce(sum(CASE WHEN status = 'declined' THEN 1 ELSE 0 END), 0)"
+)
+
+
+def _children_stamp(model, extra: str = "") -> RawSQL:
+    # An idea's co-authors, files and history rows: their count and newest id change with
+    # every row added or removed; `extra` adds what an update of a row may change. The key
+    # of the idea page's cache (views.idea_detail).
+    table = model._meta.db_table
+    extra = f" || ':' || {extra}" if extra else ""
+    return RawSQL(
+        f"SELECT count(*) || ':' || coalesce(max(id), 0){extra} FROM {table} "
+        f"WHERE {table}.idea_id = {Idea._meta.db_table}.id",
+        [],
+    )
+
+
 def idea_get(pk: int, viewer=None) -> Idea:
     """An idea with everything its page shows, before any permission check; with a
     viewer, also whether they liked (`viewer_voted`) and follow it (`viewer_follows`)."""
@@ -243,8 +264,13 @@ def idea_get(pk: int, viewer=None) -> Idea:
         # on every view of every idea. Co-authors and files likewise: most ideas have none,
         # and two EXISTS cost less than two prefetch queries (~40% of this function's time).
         ideas.annotate(
-            has_coauthors=Exists(Coauthor.objects.filter(idea=OuterRef("pk"))),
-            has_attachments=Exists(Attachment.objects.filter(idea=OuterRef("pk"))),
+            coauthors_stamp=_children_stamp(
+                Coauthor,
+                "coalesce(sum(CASE WHEN status = 'accepted' THEN 1 ELSE 0 END), 0) || ':' || "
+                "coalesce(sum(CASE WHEN status = 'declined' THEN 1 ELSE 0 END), 0)",
+            ),
+            attachments_stamp=_children_stamp(Attachment),
+            events_stamp=_children_stamp(IdeaEvent),
         )
         .select_related("category", "department", "author")
         # One row by primary key: no ORDER BY to build (first() would add the model's ordering).
@@ -253,6 +279,8 @@ def idea_get(pk: int, viewer=None) -> Idea:
     if not found:
         raise Http404
     idea = found[0]
+    idea.has_coauthors = not idea.coauthors_stamp.startswith("0:")
+    idea.has_attachments = not idea.attachments_stamp.startswith("0:")
     # A none() queryset fills the prefetch cache without a query: `idea.coauthors.all()` is
     # answered from memory either way.
     prefetch_related_objects(

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.core.downloads import protected_file_response
-from apps.core.fragments import fragments_render, slot
+from apps.core.fragments import fragment_cached, fragments_render, slot, slots_fill
 from apps.core.markdown import render_markdown
 from apps.ideas import exports, selectors, services
 from apps.ideas.forms import (
@@ -377,50 +378,46 @@ def _vote_context(
     }
 
 
-def _comments_html(request: HttpRequest, idea: Idea, *, can_hide: bool) -> list:
-    user_pk = request.user.pk
-    return fragments_render(
-        "ideas/partials/comment.html",
-        [
-            {
-                "c": {
-                    "pk": c.pk,
-                    "author": c.author.get_full_name(),
-                    "created_at": c.created_at,
-                    "body": c.body,
-                    "is_hidden": c.is_hidden,
-                    "hidden_reason": c.hidden_reason,
-                },
-                # A hidden comment's text and reason: for its author and the COE only.
-                "sees_hidden": c.is_hidden and (c.author_id == user_pk or can_hide),
-                "can_hide": can_hide,
-                "csrf_token": slot("csrf"),
-            }
-            for c in selectors.comment_list(idea)
-        ],
-        fill={"csrf": get_token(request)},
-    )
+def _comment_contexts(user, comments: list[Comment], *, can_hide: bool) -> list[dict]:
+    return [
+        {
+            "c": {
+                "pk": c.pk,
+                "author": c.author.get_full_name(),
+                "created_at": c.created_at,
+                "body": c.body,
+                "is_hidden": c.is_hidden,
+                "hidden_reason": c.hidden_reason,
+            },
+            # A hidden comment's text and reason: for its author and the COE only.
+            "sees_hidden": c.is_hidden and (c.author_id == user.pk or can_hide),
+            "can_hide": can_hide,
+            "csrf_token": slot("csrf"),
+        }
+        for c in comments
+    ]
 
 
-def _idea_context(request: HttpRequest, idea: Idea, **forms) -> dict:
+def _idea_viewer(request: HttpRequest, idea: Idea) -> dict:
+    """The viewer's relation to the idea and what they may do: with the idea's own state,
+    all the page body depends on."""
     user = request.user
     facts = selectors.idea_page_facts(idea, user)
     can_moderate = user.has_perm("ideas.moderate_idea", idea)
     is_author_side = user.has_perm("ideas.change_idea", idea) or idea.author_id == user.pk
     context = _vote_context(request, idea, has_voted=facts["has_voted"], budget=facts["budget"])
+    can_hide = user.has_perm("ideas.hide_comment", idea)
     context.update(
         {
-            "body_html": render_markdown(idea.body),
             "phase_label": Phase(idea.challenge.phase).label,
-            "comments": _comments_html(request, idea, can_hide=user.has_perm("ideas.hide_comment", idea)),
-            "events": selectors.event_list(idea),
+            "comment_contexts": _comment_contexts(user, selectors.comment_list(idea), can_hide=can_hide),
             "is_following": facts["is_following"],
             "can_edit": user.has_perm("ideas.change_idea", idea),
             "can_withdraw": user.has_perm("ideas.withdraw_idea", idea),
             "can_invite": user.has_perm("ideas.invite_coauthor", idea),
             "can_comment": user.has_perm("ideas.comment_idea", idea),
             "can_follow": user.has_perm("ideas.follow_idea", idea),
-            "can_hide": user.has_perm("ideas.hide_comment", idea),
+            "can_hide": can_hide,
             "can_moderate": can_moderate and idea.status == Idea.Status.SUBMITTED,
             "can_merge": user.has_perm("ideas.merge_idea", idea)
             and idea.status in (Idea.Status.APPROVED, Idea.Status.SUBMITTED)
@@ -432,26 +429,88 @@ def _idea_context(request: HttpRequest, idea: Idea, **forms) -> dict:
                 (c for c in idea.coauthors.all() if c.user_id == user.pk and c.status == "invited"), None
             ),
             "accepted_coauthors": [c for c in idea.coauthors.all() if c.status == "accepted"],
-            "comment_form": forms.get("comment_form") or CommentForm(),
-            "moderate_form": forms.get("moderate_form") or ModerateForm(),
-            "invite_form": forms.get("invite_form") or CoauthorInviteForm(),
-            "breadcrumbs": _crumbs(_challenge_crumb(idea.challenge), (idea.title, "")),
         }
     )
     return context
 
 
+def _idea_body_key(idea: Idea, viewer: dict) -> dict:
+    """Everything the body shows, as plain values: the idea's row and stamps of its other
+    rows, the names beside it, the challenge (its phase follows the clock), the comments and
+    the viewer's part. People's names in the history may lag a rename by BODY_SECONDS."""
+    challenge = idea.challenge
+    budget = viewer["budget"]
+    return {
+        "idea": [getattr(idea, f.attname) for f in idea._meta.concrete_fields],
+        "stamps": [idea.coauthors_stamp, idea.attachments_stamp, idea.events_stamp],
+        "names": [
+            idea.author.get_full_name(),
+            idea.department.name if idea.department_id else "",
+            idea.category.name if idea.category_id else "",
+            [idea.merged_into.title, idea.merged_into.status] if idea.merged_into_id else None,
+            idea.answer_status.name if idea.answer_status_id else "",
+            [(c.pk, c.user_id, c.status, c.user.get_full_name()) for c in idea.coauthors.all()],
+        ],
+        "challenge": [getattr(challenge, f.attname) for f in challenge._meta.concrete_fields]
+        + [challenge.phase, challenge.is_voting_open()],
+        "vote": viewer["vote"],
+        "budget": [budget.used, budget.total] if budget else None,
+        "comments": viewer["comment_contexts"],
+        "viewer": [viewer[name] for name in _VIEWER_FLAGS] + [viewer["invitation"] is not None],
+    }
+
+
+_VIEWER_FLAGS = (
+    "is_following", "can_edit", "can_withdraw", "can_invite", "can_comment", "can_follow", "can_hide",
+    "can_moderate", "can_merge", "can_answer", "can_hand_over", "sees_private",
+)  # fmt: skip
+
+
+# As the support request page (apps.support.views): the body is rendered once per state of
+# the idea and viewer's part, under a key of exactly those (_idea_body_key).
+BODY_SECONDS = 600
+
+
+def _idea_response(request: HttpRequest, idea: Idea, *, status: int = 200, **forms) -> HttpResponse:
+    viewer = _idea_viewer(request, idea)
+
+    def body() -> str:
+        context = {
+            **viewer,
+            "body_html": render_markdown(idea.body),
+            "comments": fragments_render("ideas/partials/comment.html", viewer["comment_contexts"]),
+            "events": selectors.event_list(idea),
+            "comment_form": forms.get("comment_form") or CommentForm(),
+            "moderate_form": forms.get("moderate_form") or ModerateForm(),
+            "invite_form": forms.get("invite_form") or CoauthorInviteForm(),
+            "csrf_token": slot("csrf"),
+        }
+        return render_to_string("ideas/partials/idea_body.html", context)
+
+    fill = {"csrf": get_token(request)}
+    if forms:  # what the user typed and its errors: this response only
+        body_html = slots_fill(body(), fill)
+    else:
+        body_html = fragment_cached(
+            "ideas/idea_body", _idea_body_key(idea, viewer), body, fill=fill, seconds=BODY_SECONDS
+        )
+    context = {
+        "idea": idea,
+        "body_html": body_html,
+        "breadcrumbs": _crumbs(_challenge_crumb(idea.challenge), (idea.title, "")),
+    }
+    return render(request, "ideas/idea_detail.html", context, status=status)
+
+
 @login_required
 def idea_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    idea = selectors.idea_detail_for_user(request.user, pk)
-    return render(request, "ideas/idea_detail.html", _idea_context(request, idea))
+    return _idea_response(request, selectors.idea_detail_for_user(request.user, pk))
 
 
 def _refused(request: HttpRequest, pk: int, exc: IdeaRuleError) -> HttpResponse:
     """A rule said no: the idea's page again, with the reason and the rule's HTTP status."""
     messages.error(request, exc.message)
-    idea = selectors.idea_detail_for_user(request.user, pk)
-    return render(request, "ideas/idea_detail.html", _idea_context(request, idea), status=exc.status)
+    return _idea_response(request, selectors.idea_detail_for_user(request.user, pk), status=exc.status)
 
 
 @login_required
@@ -504,7 +563,7 @@ def idea_moderate(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "ideas.moderate_idea", idea)
     form = ModerateForm(request.POST)
     if not form.is_valid():
-        return render(request, "ideas/idea_detail.html", _idea_context(request, idea, moderate_form=form), status=400)
+        return _idea_response(request, idea, status=400, moderate_form=form)
     approve = form.cleaned_data["decision"] == "approve"
     try:
         services.idea_moderate(idea_id=idea.pk, actor=request.user, approve=approve, reason=form.cleaned_data["reason"])
@@ -526,14 +585,12 @@ def coauthor_invite(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "ideas.invite_coauthor", idea)
     form = CoauthorInviteForm(request.POST)
     if not form.is_valid():
-        return render(request, "ideas/idea_detail.html", _idea_context(request, idea, invite_form=form), status=400)
+        return _idea_response(request, idea, status=400, invite_form=form)
     try:
         services.coauthor_invite(idea_id=idea.pk, actor=request.user, user=form.cleaned_data["person"])
     except IdeaRuleError as exc:
         form.add_error("person", exc.message)
-        return render(
-            request, "ideas/idea_detail.html", _idea_context(request, idea, invite_form=form), status=exc.status
-        )
+        return _idea_response(request, idea, status=exc.status, invite_form=form)
     messages.success(
         request,
         _("%(name)s was invited. They become a co-author once they accept.")
@@ -566,14 +623,12 @@ def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "ideas.comment_idea", idea)
     form = CommentForm(request.POST)
     if not form.is_valid():
-        return render(request, "ideas/idea_detail.html", _idea_context(request, idea, comment_form=form), status=400)
+        return _idea_response(request, idea, status=400, comment_form=form)
     try:
         comment = services.comment_add(idea_id=idea.pk, author=request.user, body=form.cleaned_data["body"])
     except IdeaRuleError as exc:
         form.add_error("body", exc.message)
-        return render(
-            request, "ideas/idea_detail.html", _idea_context(request, idea, comment_form=form), status=exc.status
-        )
+        return _idea_response(request, idea, status=exc.status, comment_form=form)
     messages.success(request, _("Your comment was posted."))
     return redirect(f"{_idea_url(idea)}#comment-{comment.pk}")
 
