@@ -186,48 +186,71 @@ def idea_list(request: HttpRequest, pk: int) -> HttpResponse:
     page.object_list = selectors.ideas_decorate(list(page.object_list), user=request.user, show_counts=show_counts)
     voting = context["is_voting"]
     next_url = request.get_full_path()
-    cards = fragments_render(
-        "ideas/partials/idea_card.html",
-        [
-            {
-                "idea": {
-                    "pk": idea.pk,
-                    "title": idea.title,
-                    "summary": idea.summary,
-                    "category": idea.category.name if idea.category_id else "",
-                    "author": idea.author.get_full_name(),
-                    "coauthors": idea.coauthor_names,
-                    "department": idea.department.name if idea.department_id else "",
-                    "comment_count": idea.comment_count,
-                },
-                "vote": {
-                    "has_voted": idea.has_voted,
-                    "can_vote": voting and not idea.is_mine,
-                    "is_author": idea.is_mine,
-                    "count": idea.visible_count,
-                    "next": slot("next"),
-                },
-                "csrf_token": slot("csrf"),
-            }
-            for idea in page.object_list
-        ],
-        fill={"next": next_url, "csrf": get_token(request)},
-    )
-    for idea, card_html in zip(page.object_list, cards, strict=True):
-        idea.card_html = card_html
-    context.update(
+    card_contexts = [
         {
-            "page_obj": page,
-            "filter_options": [
-                (name, form.fields[name].label, _options(form, name, filters.get(name)))
-                for name in ("category", "sort")
-            ],
-            "filtered": bool(category),
-            "next_url": next_url,
-            "breadcrumbs": _crumbs(_challenge_crumb(challenge), (_("Ideas"), "")),
+            "idea": {
+                "pk": idea.pk,
+                "title": idea.title,
+                "summary": idea.summary,
+                "category": idea.category.name if idea.category_id else "",
+                "author": idea.author.get_full_name(),
+                "coauthors": idea.coauthor_names,
+                "department": idea.department.name if idea.department_id else "",
+                "comment_count": idea.comment_count,
+            },
+            "vote": {
+                "has_voted": idea.has_voted,
+                "can_vote": voting and not idea.is_mine,
+                "is_author": idea.is_mine,
+                "count": idea.visible_count,
+                "next": slot("next"),
+            },
+            "csrf_token": slot("csrf"),
         }
-    )
+        for idea in page.object_list
+    ]
+    filter_options = [
+        (name, str(form.fields[name].label), _options(form, name, filters.get(name))) for name in ("category", "sort")
+    ]
+
+    def body() -> str:
+        for idea, card_html in zip(page.object_list, fragments_render(_CARD, card_contexts), strict=True):
+            idea.card_html = card_html
+        body_context = {
+            **context,
+            "page_obj": page,
+            "filter_options": filter_options,
+            "filtered": bool(category),
+            "request": request,  # its query string, for the pager's links
+        }
+        return render_to_string("ideas/partials/idea_list_body.html", body_context)
+
+    # The cards and everything around them, as plain values: the same for every viewer who
+    # sees the same ideas, votes, budget and rights (the cards' own values include the
+    # viewer's いいね), so the body is rendered once for them all.
+    challenge_row = [getattr(challenge, f.attname) for f in challenge._meta.concrete_fields]
+    budget = context["budget"]
+    key = {
+        "query": sorted(request.GET.lists()),
+        "challenge": challenge_row,
+        "context": [context[name] for name in _LIST_FLAGS],
+        "budget": [budget.used, budget.total] if budget else None,
+        "page": [page.number, page.paginator.count, page.paginator.num_pages],
+        "filters": filter_options,
+        "cards": card_contexts,
+    }
+    context = {
+        "challenge": challenge,
+        "body_html": fragment_cached(
+            "ideas/idea_list_body", key, body, fill={"next": next_url, "csrf": get_token(request)}
+        ),
+        "breadcrumbs": _crumbs(_challenge_crumb(challenge), (_("Ideas"), "")),
+    }
     return render(request, "ideas/idea_list.html", context)
+
+
+_CARD = "ideas/partials/idea_card.html"
+_LIST_FLAGS = ("phase", "is_accepting", "is_voting", "show_counts", "can_submit", "can_manage", "can_moderate")
 
 
 def _options(form, name: str, current) -> list[tuple[str, str, bool]]:

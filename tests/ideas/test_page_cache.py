@@ -101,3 +101,32 @@ def test_an_unchanged_page_is_served_from_the_cache(challenge_factory, idea_fact
     assert len(second) < len(first)
     # The author's own body differs (no いいね button for one's own idea).
     assert _html(_signed_in(idea.author), url) != html
+
+
+def test_the_idea_list_shows_every_change_to_each_viewer(challenge_factory, idea_factory, monkeypatch):
+    author = UserFactory(display_name="起案 一郎")
+    voter = UserFactory(display_name="投票 三郎")
+    coe = UserFactory(display_name="COE 四郎", roles=[Role.COE])
+    challenge = challenge_factory(vote_kind="budget", vote_budget=3, voting_end=timezone.now() + timedelta(minutes=10))
+    first = idea_factory(challenge=challenge, author=author, title="一つ目の案")
+    second = idea_factory(challenge=challenge, title="二つ目の案")
+    people = {"author": author, "voter": voter, "coe": coe}
+    clients = {who: _signed_in(user) for who, user in people.items()}
+    url = reverse("ideas:idea_list", args=[challenge.pk])
+
+    def check(name: str, change, path: str = url) -> None:
+        before = {who: _html(client, path) for who, client in clients.items()}  # now cached
+        change()
+        after = {who: _html(client, path) for who, client in clients.items()}
+        cache.clear()
+        for who, user in people.items():
+            assert after[who] == _html(_signed_in(user), path), f"{who} saw a stale list after: {name}"
+        assert after != before, f"no list changed after: {name}"
+
+    check("new idea", lambda: idea_factory(challenge=challenge, title="三つ目の案"))
+    check("vote", lambda: services.vote_cast(voter=voter, idea_id=first.pk))
+    check("vote elsewhere", lambda: services.vote_cast(voter=voter, idea_id=second.pk))
+    check("comment", lambda: services.comment_add(idea_id=second.pk, author=coe, body="いいですね"))
+    check("popular first", lambda: services.vote_cast(voter=coe, idea_id=second.pk), url + "?sort=popular")
+    later = challenge.voting_end + timedelta(minutes=1)
+    check("voting closed", lambda: monkeypatch.setattr(timezone, "now", lambda: later))
