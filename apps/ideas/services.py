@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,10 +41,6 @@ class VoteResult:
     votes_left: int | None  # None for the one-いいね-per-idea rule
 
 
-def _is_author(idea: Idea, user: User) -> bool:
-    return idea.author_id == user.pk or idea.coauthors.filter(user=user, status=Coauthor.Status.ACCEPTED).exists()
-
-
 def _votes_left(challenge: Challenge, voter: User) -> int | None:
     if challenge.vote_kind != Challenge.VoteKind.BUDGET:
         return None
@@ -60,43 +56,59 @@ def vote_cast(*, voter: User, idea_id: int, now=None) -> VoteResult:
     moved with F() in the same transaction, so it equals the rows that exist.
     """
     now = now or timezone.now()
-    with transaction.atomic():
-        locked = User.objects.select_for_update().only("pk", "department_id").get(pk=voter.pk)
-        idea = Idea.objects.select_related("challenge").filter(pk=idea_id).first()
-        if idea is None or idea.status != Idea.Status.APPROVED:
-            raise IdeaRuleError(_("This idea cannot be voted for."), code="not_votable", status=404)
-        challenge = idea.challenge
-        if not challenge.is_voting_open(now):
-            raise IdeaRuleError(_("Voting for this challenge is not open."), code="window_closed")
-        if _is_author(idea, locked):
-            raise IdeaRuleError(_("You cannot vote for your own idea."), code="own_idea", status=403)
-        if (
-            not challenge.own_department_may_vote
-            and idea.department_id is not None
-            and idea.department_id == locked.department_id
-        ):
-            raise IdeaRuleError(
-                _("In this challenge, staff of the idea's department cannot vote for it."),
-                code="own_department",
-                status=403,
-            )
-        if Vote.objects.filter(voter=locked, idea=idea).exists():
-            raise IdeaRuleError(_("You have already voted for this idea."), code="already_voted")
-        left = _votes_left(challenge, locked)
-        if left is not None and left <= 0:
-            raise IdeaRuleError(
-                _("You have used all %(budget)d of your votes in this challenge. Withdraw one to vote again.")
-                % {"budget": challenge.vote_budget},
-                code="budget_used",
-            )
-        try:
-            with transaction.atomic():
-                Vote.objects.create(
-                    idea=idea, challenge=challenge, voter=locked, voter_department_id=locked.department_id
-                )
-        except IntegrityError as exc:
-            raise IdeaRuleError(_("You have already voted for this idea."), code="already_voted") from exc
-        Idea.objects.filter(pk=idea.pk).update(vote_count=F("vote_count") + 1)
+    try:
+        with transaction.atomic():
+            return _vote_cast_locked(voter=voter, idea_id=idea_id, now=now)
+    except IntegrityError as exc:
+        # Only another path that writes votes without the voter's lock (a merge moving them)
+        # can get here: the constraint refused the second いいね, and the whole change is undone.
+        raise IdeaRuleError(_("You have already voted for this idea."), code="already_voted") from exc
+
+
+def _vote_cast_locked(*, voter: User, idea_id: int, now) -> VoteResult:
+    locked = User.objects.select_for_update().only("pk", "department_id").get(pk=voter.pk)
+    # The idea, its challenge and the two facts the rules need about this voter, in one query.
+    idea = (
+        Idea.objects.select_related("challenge")
+        .annotate(
+            voter_is_coauthor=Exists(
+                Coauthor.objects.filter(idea=OuterRef("pk"), user=locked, status=Coauthor.Status.ACCEPTED)
+            ),
+            voter_voted=Exists(Vote.objects.filter(idea=OuterRef("pk"), voter=locked)),
+        )
+        .filter(pk=idea_id)
+        .first()
+    )
+    if idea is None or idea.status != Idea.Status.APPROVED:
+        raise IdeaRuleError(_("This idea cannot be voted for."), code="not_votable", status=404)
+    challenge = idea.challenge
+    if not challenge.is_voting_open(now):
+        raise IdeaRuleError(_("Voting for this challenge is not open."), code="window_closed")
+    if idea.author_id == locked.pk or idea.voter_is_coauthor:
+        raise IdeaRuleError(_("You cannot vote for your own idea."), code="own_idea", status=403)
+    if (
+        not challenge.own_department_may_vote
+        and idea.department_id is not None
+        and idea.department_id == locked.department_id
+    ):
+        raise IdeaRuleError(
+            _("In this challenge, staff of the idea's department cannot vote for it."),
+            code="own_department",
+            status=403,
+        )
+    if idea.voter_voted:
+        raise IdeaRuleError(_("You have already voted for this idea."), code="already_voted")
+    left = _votes_left(challenge, locked)
+    if left is not None and left <= 0:
+        raise IdeaRuleError(
+            _("You have used all %(budget)d of your votes in this challenge. Withdraw one to vote again.")
+            % {"budget": challenge.vote_budget},
+            code="budget_used",
+        )
+    # The voter's lock serialises their votes, so the check above holds; the (voter, idea)
+    # constraint still guards the row, without a savepoint (two round trips) around it.
+    Vote.objects.create(idea=idea, challenge=challenge, voter=locked, voter_department_id=locked.department_id)
+    Idea.objects.filter(pk=idea.pk).update(vote_count=F("vote_count") + 1)
     return VoteResult(idea_id=idea.pk, voted=True, votes_left=None if left is None else left - 1)
 
 

@@ -231,7 +231,7 @@ def idea_list(request: HttpRequest, pk: int) -> HttpResponse:
     challenge_row = [getattr(challenge, f.attname) for f in challenge._meta.concrete_fields]
     budget = context["budget"]
     key = {
-        "query": sorted(request.GET.lists()),
+        "query": request.GET.urlencode(),  # as given: the links repeat it
         "challenge": challenge_row,
         "context": [context[name] for name in _LIST_FLAGS],
         "budget": [budget.used, budget.total] if budget else None,

@@ -221,7 +221,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     # The same filters, rows and choice lists give the same body: rendered once for all of
     # the COE until a row, an age or a flag changes (display.row_keys).
     key = {
-        "query": sorted(request.GET.lists()),
+        "query": request.GET.urlencode(),  # as given: the links repeat it
         "rows": display.row_keys(page.items, now=now),
         "page": [page.number, page.has_next],
         "choices": form.choices_keys,
