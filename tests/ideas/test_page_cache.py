@@ -1,13 +1,11 @@
 """The idea page's body is cached per idea state and viewer (views._idea_response). Whatever
 changes, each viewer must see exactly what a fresh rendering shows."""
 
-import re
 from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -16,21 +14,9 @@ from apps.accounts.roles import Role
 from apps.ideas import services
 from apps.ideas.models import AnswerStatus, Comment, Idea
 from tests.factories import UserFactory
+from tests.pages import page_html, signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def _signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user, backend="apps.accounts.backends.PasswordBackend")
-    return client
-
-
-def _html(client: Client, url: str) -> str:
-    response = client.get(url)
-    assert response.status_code == 200
-    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
-    return re.sub(r'"X-CSRFToken": "[^"]+"', "", html)
 
 
 def test_every_change_shows_at_once_to_each_viewer(challenge_factory, idea_factory, monkeypatch):
@@ -44,7 +30,7 @@ def test_every_change_shows_at_once_to_each_viewer(challenge_factory, idea_facto
     other = idea_factory(challenge=challenge, title="同じような案")
     url = reverse("ideas:idea_detail", args=[idea.pk])
     people = {"author": author, "invitee": invitee, "voter": voter, "coe": coe}
-    clients = {who: _signed_in(user) for who, user in people.items()}
+    clients = {who: signed_in(user) for who, user in people.items()}
     answer = AnswerStatus.objects.create(name_ja="採用", name_en="Adopted")
 
     def comment_hide(reason: str):
@@ -72,35 +58,35 @@ def test_every_change_shows_at_once_to_each_viewer(challenge_factory, idea_facto
         ("merged", lambda: services.idea_merge(source_id=other.pk, target_id=idea.pk, actor=coe)),
     ]  # fmt: skip
     for name, change in changes:
-        before = {who: _html(client, url) for who, client in clients.items()}  # now cached
+        before = {who: page_html(client, url) for who, client in clients.items()}  # now cached
         change()
-        after = {who: _html(client, url) for who, client in clients.items()}
+        after = {who: page_html(client, url) for who, client in clients.items()}
         cache.clear()
-        fresh = {who: _html(_signed_in(user), url) for who, user in people.items()}
+        fresh = {who: page_html(signed_in(user), url) for who, user in people.items()}
         for who in clients:
             assert after[who] == fresh[who], f"{who} saw a stale page after: {name}"
         assert after != before, f"no page changed after: {name}"
     assert "不適切な表現のため" in after["voter"] and "不適切な表現のため" not in after["invitee"]
     # Voting closes: nothing was written, but the phase (and the いいね button) changed.
-    before = _html(clients["voter"], url)
+    before = page_html(clients["voter"], url)
     later = challenge.voting_end + timedelta(minutes=1)
     monkeypatch.setattr(timezone, "now", lambda: later)
-    after = _html(clients["voter"], url)
+    after = page_html(clients["voter"], url)
     cache.clear()
-    assert after != before and after == _html(_signed_in(voter), url)
+    assert after != before and after == page_html(signed_in(voter), url)
 
 
 def test_an_unchanged_page_is_served_from_the_cache(challenge_factory, idea_factory):
     idea = idea_factory(challenge=challenge_factory())
     url = reverse("ideas:idea_detail", args=[idea.pk])
-    client = _signed_in(UserFactory())
+    client = signed_in(UserFactory())
     with CaptureQueriesContext(connection) as first:
-        html = _html(client, url)
+        html = page_html(client, url)
     with CaptureQueriesContext(connection) as second:
-        assert _html(client, url) == html
+        assert page_html(client, url) == html
     assert len(second) < len(first)
     # The author's own body differs (no いいね button for one's own idea).
-    assert _html(_signed_in(idea.author), url) != html
+    assert page_html(signed_in(idea.author), url) != html
 
 
 def test_the_idea_list_shows_every_change_to_each_viewer(challenge_factory, idea_factory, monkeypatch):
@@ -111,16 +97,16 @@ def test_the_idea_list_shows_every_change_to_each_viewer(challenge_factory, idea
     first = idea_factory(challenge=challenge, author=author, title="一つ目の案")
     second = idea_factory(challenge=challenge, title="二つ目の案")
     people = {"author": author, "voter": voter, "coe": coe}
-    clients = {who: _signed_in(user) for who, user in people.items()}
+    clients = {who: signed_in(user) for who, user in people.items()}
     url = reverse("ideas:idea_list", args=[challenge.pk])
 
     def check(name: str, change, path: str = url) -> None:
-        before = {who: _html(client, path) for who, client in clients.items()}  # now cached
+        before = {who: page_html(client, path) for who, client in clients.items()}  # now cached
         change()
-        after = {who: _html(client, path) for who, client in clients.items()}
+        after = {who: page_html(client, path) for who, client in clients.items()}
         cache.clear()
         for who, user in people.items():
-            assert after[who] == _html(_signed_in(user), path), f"{who} saw a stale list after: {name}"
+            assert after[who] == page_html(signed_in(user), path), f"{who} saw a stale list after: {name}"
         assert after != before, f"no list changed after: {name}"
 
     check("new idea", lambda: idea_factory(challenge=challenge, title="三つ目の案"))

@@ -14,24 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.support import services
+from tests.pages import page_html, signed_in
 
 pytestmark = pytest.mark.django_db
 
 COE_ONLY = {"internal note", "canned reply"}  # changes the requester's page does not show
-
-
-def _signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user, backend="apps.accounts.backends.PasswordBackend")
-    return client
-
-
-def _html(client: Client, url: str) -> str:
-    response = client.get(url)
-    assert response.status_code == 200
-    # Each response masks the CSRF token anew; everything else must be equal.
-    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
-    return re.sub(r'"X-CSRFToken": "[^"]+"', "", html)
 
 
 def _published_article(author):
@@ -46,7 +33,7 @@ def _published_article(author):
 def test_every_change_shows_at_once_to_each_viewer(make_request, requester, coe, coe2):
     request = make_request()
     url = reverse("support:detail", args=[request.pk])
-    viewers = {"requester": _signed_in(requester), "coe": _signed_in(coe)}
+    viewers = {"requester": signed_in(requester), "coe": signed_in(coe)}
     article = _published_article(coe)
 
     def version() -> int:
@@ -97,11 +84,11 @@ def test_every_change_shows_at_once_to_each_viewer(make_request, requester, coe,
         ("case", lambda: services.support_request_case_create(request_id=request.pk, actor=coe)),
     ]  # fmt: skip
     for name, change in changes:
-        before = {who: _html(client, url) for who, client in viewers.items()}  # now cached
+        before = {who: page_html(client, url) for who, client in viewers.items()}  # now cached
         change()
-        after = {who: _html(client, url) for who, client in viewers.items()}
+        after = {who: page_html(client, url) for who, client in viewers.items()}
         cache.clear()
-        fresh = {who: _html(_signed_in(user), url) for who, user in (("requester", requester), ("coe", coe))}
+        fresh = {who: page_html(signed_in(user), url) for who, user in (("requester", requester), ("coe", coe))}
         for who in viewers:
             assert after[who] == fresh[who], f"{who} saw a stale page after: {name}"
             if not (who == "requester" and name in COE_ONLY):
@@ -112,14 +99,14 @@ def test_every_change_shows_at_once_to_each_viewer(make_request, requester, coe,
 def test_an_unchanged_page_is_served_from_the_cache(make_request, requester, coe):
     request = make_request()
     url = reverse("support:detail", args=[request.pk])
-    client = _signed_in(coe)
+    client = signed_in(coe)
     with CaptureQueriesContext(connection) as first:
-        html = _html(client, url)
+        html = page_html(client, url)
     with CaptureQueriesContext(connection) as second:
-        assert _html(client, url) == html
+        assert page_html(client, url) == html
     assert len(second) < len(first)
     # Another viewer with other rights gets their own body: no triage form for the requester.
-    assert "support-triage" in html and "support-triage" not in _html(_signed_in(requester), url)
+    assert "support-triage" in html and "support-triage" not in page_html(signed_in(requester), url)
 
 
 def test_a_cached_page_carries_each_viewers_own_csrf_token(make_request, coe, coe2):
@@ -142,11 +129,11 @@ def test_a_cached_page_carries_each_viewers_own_csrf_token(make_request, coe, co
 def test_the_queue_shows_every_change_and_the_passing_time(make_request, requester, coe, coe2, monkeypatch):
     first = make_request(title="一件目の依頼")
     url = reverse("support:queue")
-    client = _signed_in(coe)
+    client = signed_in(coe)
 
     def fresh() -> str:
         cache.clear()
-        return _html(_signed_in(coe), url)
+        return page_html(signed_in(coe), url)
 
     steps = [
         ("new request", lambda: make_request(title="二件目の依頼")),
@@ -162,15 +149,15 @@ def test_the_queue_shows_every_change_and_the_passing_time(make_request, request
         ),
     ]
     for name, change in steps:
-        before = _html(client, url)
+        before = page_html(client, url)
         change()
-        after = _html(client, url)
+        after = page_html(client, url)
         assert after != before and after == fresh(), f"stale queue after: {name}"
     # Twenty minutes later nothing changed but the ages: the cached body is not reused.
-    before = _html(client, url)
+    before = page_html(client, url)
     later = timezone.now() + timedelta(minutes=20)
     monkeypatch.setattr(timezone, "now", lambda: later)
-    after = _html(client, url)
+    after = page_html(client, url)
     assert after != before and after == fresh()
 
 
@@ -181,15 +168,15 @@ def test_new_members_and_renamed_departments_show_at_once(make_request, coe, sec
 
     make_request()
     url = reverse("support:queue")
-    client = _signed_in(coe)
+    client = signed_in(coe)
     newcomer = UserFactory(username="newcomer", display_name="新任 三郎")
-    assert "新任 三郎" not in _html(client, url)
+    assert "新任 三郎" not in page_html(client, url)
     user_roles_set(user=newcomer, roles=[Role.COE], source="admin", actor=coe)
-    assert "新任 三郎" in _html(client, url)  # in the filter and the bulk-assign selects
+    assert "新任 三郎" in page_html(client, url)  # in the filter and the bulk-assign selects
     section.name_ja = "市民サービス課"
     section.save()
-    assert "市民サービス課" in _html(client, url)
+    assert "市民サービス課" in page_html(client, url)
     newcomer.display_name = "新任 四郎"
     newcomer.save(update_fields=["display_name"])
-    html = _html(client, url)
+    html = page_html(client, url)
     assert "新任 四郎" in html and "新任 三郎" not in html
