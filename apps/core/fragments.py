@@ -22,6 +22,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Mapping
 
 from django.core.cache import cache
+from django.db.models.expressions import RawSQL
 from django.template.loader import get_template
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape
@@ -87,7 +88,7 @@ def slots_fill(html: str, fill: Mapping[str, str] | None) -> SafeString:
 
 def fragment_cached(
     name: str,
-    key: Mapping,
+    key: Mapping | None,
     render: Callable[[], str],
     *,
     fill: Mapping[str, str] | None = None,
@@ -95,10 +96,26 @@ def fragment_cached(
 ) -> SafeString:
     """The HTML `render()` returns, cached under `name`, the active language and `key`: plain
     values (as for fragments_render) from which everything the HTML shows follows. On a hit
-    nothing is rendered; `fill` gives the (unescaped) value of each slot, as above."""
+    nothing is rendered; `fill` gives the (unescaped) value of each slot, as above. With
+    `key=None` the HTML is for this response only (a bound form: errors, what was typed)."""
+    if key is None:
+        return slots_fill(str(render()), fill)
     cache_key = _key(name, get_language() or "", key)
     html = cache.get(cache_key)
     if html is None:
         html = str(render())
         cache.set(cache_key, html, seconds)
     return slots_fill(html, fill)
+
+
+def children_stamp(child, parent, *, link: str, extra: str = "") -> RawSQL:
+    """An annotation for a query of `parent` rows: "count:newest id" of each row's `child`
+    rows (joined by the column `link`), plus `extra` (SQL over the child rows) for what an
+    update of a child row may change. For a page cache's key: rows only added or removed
+    change the first part; the subquery runs on the child's index of `link`."""
+    table, parent_table = child._meta.db_table, parent._meta.db_table
+    extra = f" || ':' || {extra}" if extra else ""
+    return RawSQL(
+        f"SELECT count(*) || ':' || coalesce(max(id), 0){extra} FROM {table} WHERE {table}.{link} = {parent_table}.id",
+        [],
+    )

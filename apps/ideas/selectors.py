@@ -27,13 +27,13 @@ from django.db.models import (
     Window,
     prefetch_related_objects,
 )
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Rank
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Department, User
+from apps.core.fragments import children_stamp
 from apps.ideas.models import (
     AnswerStatus,
     Attachment,
@@ -229,24 +229,12 @@ def ideas_decorate(ideas: list[Idea], *, user, show_counts: bool) -> list[Idea]:
     return ideas
 
 
-# An invitation is answered by an update: how many accepted and declined is part of the stamp.
+# An invitation is answered by an update of its row: how many were accepted and declined is
+# part of the co-authors' stamp.
 _COAUTHOR_ANSWERS = (
     "coalesce(sum(CASE WHEN status = 'accepted' THEN 1 ELSE 0 END), 0) || ':' || "
     "coalesce(sum(CASE WHEN status = 'declined' THEN 1 ELSE 0 END), 0)"
 )
-
-
-def _children_stamp(model, extra: str = "") -> RawSQL:
-    # An idea's co-authors, files and history rows: their count and newest id change with
-    # every row added or removed; `extra` adds what an update of a row may change. The key
-    # of the idea page's cache (views.idea_detail).
-    table = model._meta.db_table
-    extra = f" || ':' || {extra}" if extra else ""
-    return RawSQL(
-        f"SELECT count(*) || ':' || coalesce(max(id), 0){extra} FROM {table} "
-        f"WHERE {table}.idea_id = {Idea._meta.db_table}.id",
-        [],
-    )
 
 
 def idea_get(pk: int, viewer=None) -> Idea:
@@ -262,15 +250,12 @@ def idea_get(pk: int, viewer=None) -> Idea:
         # The merge target and the official answer exist only late in an idea's life: they
         # are fetched below when set, instead of two more joins (and their column lists)
         # on every view of every idea. Co-authors and files likewise: most ideas have none,
-        # and two EXISTS cost less than two prefetch queries (~40% of this function's time).
+        # and the stamps of those tables (and of the history), which the page cache's key
+        # needs anyway (views._idea_body_key), tell when they need no prefetch query.
         ideas.annotate(
-            coauthors_stamp=_children_stamp(
-                Coauthor,
-                "coalesce(sum(CASE WHEN status = 'accepted' THEN 1 ELSE 0 END), 0) || ':' || "
-                "coalesce(sum(CASE WHEN status = 'declined' THEN 1 ELSE 0 END), 0)",
-            ),
-            attachments_stamp=_children_stamp(Attachment),
-            events_stamp=_children_stamp(IdeaEvent),
+            coauthors_stamp=children_stamp(Coauthor, Idea, link="idea_id", extra=_COAUTHOR_ANSWERS),
+            attachments_stamp=children_stamp(Attachment, Idea, link="idea_id"),
+            events_stamp=children_stamp(IdeaEvent, Idea, link="idea_id"),
         )
         .select_related("category", "department", "author")
         # One row by primary key: no ORDER BY to build (first() would add the model's ordering).

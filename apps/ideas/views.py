@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.core.downloads import protected_file_response
-from apps.core.fragments import fragment_cached, fragments_render, slot, slots_fill
+from apps.core.fragments import fragment_cached, fragments_render, slot
 from apps.core.markdown import render_markdown
 from apps.ideas import exports, selectors, services
 from apps.ideas.forms import (
@@ -510,13 +510,13 @@ def _idea_response(request: HttpRequest, idea: Idea, *, status: int = 200, **for
         }
         return render_to_string("ideas/partials/idea_body.html", context)
 
-    fill = {"csrf": get_token(request)}
-    if forms:  # what the user typed and its errors: this response only
-        body_html = slots_fill(body(), fill)
-    else:
-        body_html = fragment_cached(
-            "ideas/idea_body", _idea_body_key(idea, viewer), body, fill=fill, seconds=BODY_SECONDS
-        )
+    body_html = fragment_cached(
+        "ideas/idea_body",
+        None if forms else _idea_body_key(idea, viewer),  # a bound form: this response only
+        body,
+        fill={"csrf": get_token(request)},
+        seconds=BODY_SECONDS,
+    )
     context = {
         "idea": idea,
         "body_html": body_html,

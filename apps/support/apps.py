@@ -21,20 +21,10 @@ class SupportConfig(AppConfig):
         from apps.core.home import HomePanel, home_panel_register
         from apps.core.navigation import NavItem, nav_register
         from apps.notifications.registry import NotificationKind, kind_register
-        from apps.support.selectors import choice_lists_drop, home_context
+        from apps.support.selectors import home_context
+        from apps.support.signals import choice_lists_drop_changed, choice_lists_drop_user_saved
 
-        # The cached member and department lists (selectors.coe_member_choices) follow every
-        # change of who is in the COE, of a person's name or of a department.
-        named = {"display_name", "first_name", "last_name", "username", "is_active", "display_name_kana"}
-
-        def user_saved(sender, update_fields=None, **kwargs):
-            if update_fields is None or named & set(update_fields):
-                choice_lists_drop()
-
-        def changed(sender, **kwargs):
-            choice_lists_drop()
-
-        post_save.connect(user_saved, sender=User, weak=False, dispatch_uid="support-choices-user")
+        post_save.connect(choice_lists_drop_user_saved, sender=User, dispatch_uid="support-choices-user")
         for name, signal, model in (
             ("user-deleted", post_delete, User),
             ("groups", m2m_changed, User.groups.through),
@@ -42,7 +32,7 @@ class SupportConfig(AppConfig):
             ("department", post_save, Department),
             ("department-deleted", post_delete, Department),
         ):
-            signal.connect(changed, sender=model, weak=False, dispatch_uid=f"support-choices-{name}")
+            signal.connect(choice_lists_drop_changed, sender=model, dispatch_uid=f"support-choices-{name}")
 
         # Every message names the request's title only: no reply text ever goes into a
         # notification (internal notes must not leak through e-mail or the bell).

@@ -22,13 +22,13 @@ from django.db.models import (
     Q,
     QuerySet,
 )
-from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import get_language
 
 from apps.accounts.models import Department, User
 from apps.accounts.roles import Role
+from apps.core.fragments import children_stamp
 from apps.core.markdown import render_markdown
 from apps.support import lifecycle
 from apps.support.models import (
@@ -195,7 +195,7 @@ class Page:
 MAX_PAGE = 400
 
 
-def page_of(queryset: QuerySet, number: str | int | None, size: int) -> Page:
+def page_of(queryset: QuerySet, number: str | int | None, size: int, *, now: datetime | None = None) -> Page:
     """One page of a request list in two steps: the ids of the page, found on the requests
     table alone (filters and order use only its columns and indexes), then those rows with
     what a row shows, flagged. Joined in one query, PostgreSQL joins every matching row
@@ -208,7 +208,7 @@ def page_of(queryset: QuerySet, number: str | int | None, size: int) -> Page:
     ids = list(queryset.values_list("pk", flat=True)[start : start + size + 1])
     found = {row[0]: row for row in SupportRequest.objects.filter(pk__in=ids[:size]).values_list(*_ITEM_VALUES)}
     english = (get_language() or "ja").startswith("en")
-    now = timezone.now()
+    now = now or timezone.now()
     near_until = lifecycle.near_until(now)
     items = []
     for pk in ids[:size]:
@@ -274,27 +274,17 @@ class ListItem:
 # --- one request --------------------------------------------------------------------------
 
 
-def _children_stamp(model) -> RawSQL:
-    # Rows of a request's conversation and history are only ever added or removed, never
-    # edited: their count and newest id change with every change (the page cache's key).
-    table = model._meta.db_table
-    return RawSQL(
-        f"SELECT count(*) || ':' || coalesce(max(id), 0) FROM {table} WHERE {table}.request_id = "
-        f"{SupportRequest._meta.db_table}.id",
-        [],
-    )
-
-
 def request_get(pk: int) -> SupportRequest:
     """The request with what its page shows beside it, and a stamp of each table its page
-    reads (replies, files, history, links) for the page's cache (views._detail_body)."""
+    reads (replies, files, history, links: rows only added or removed) for the key of the
+    page's cache (views._body_key)."""
     request = (
         SupportRequest.objects.select_related("department", "requester__department", "assignee")
         .annotate(
-            replies_stamp=_children_stamp(Reply),
-            files_stamp=_children_stamp(Attachment),
-            events_stamp=_children_stamp(RequestEvent),
-            links_stamp=_children_stamp(RequestLink),
+            replies_stamp=children_stamp(Reply, SupportRequest, link="request_id"),
+            files_stamp=children_stamp(Attachment, SupportRequest, link="request_id"),
+            events_stamp=children_stamp(RequestEvent, SupportRequest, link="request_id"),
+            links_stamp=children_stamp(RequestLink, SupportRequest, link="request_id"),
         )
         .filter(pk=pk)
         .first()

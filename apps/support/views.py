@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.core.downloads import protected_file_response
-from apps.core.fragments import fragment_cached, slot, slots_fill
+from apps.core.fragments import fragment_cached, slot
 from apps.core.markdown import render_markdown
 from apps.search.selectors import similar as similar_content
 from apps.support import display, selectors, services
@@ -196,7 +196,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     filters = form.filters()
     now = timezone.now()
     page = selectors.page_of(
-        selectors.request_list_for_queue(request.user, filters, now=now), request.GET.get("page"), PAGE_SIZE
+        selectors.request_list_for_queue(request.user, filters, now=now), request.GET.get("page"), PAGE_SIZE, now=now
     )
 
     def body() -> str:
@@ -408,13 +408,15 @@ def _detail_response(request: HttpRequest, support_request, *, status: int = 200
         context = _body_context(request, support_request, viewer, **forms)
         return render_to_string("support/partials/request_body.html", context)
 
-    fill = {"csrf": get_token(request)}
-    if forms or "canned" in request.GET:  # what the user typed, an error, a chosen text: this page only
-        body_html = slots_fill(body(), fill)
-    else:
-        body_html = fragment_cached(
-            "support/request_body", _body_key(support_request, viewer), body, fill=fill, seconds=BODY_SECONDS
-        )
+    # What the user typed, an error or a chosen canned text belongs to this response only.
+    only_this_response = bool(forms) or "canned" in request.GET
+    body_html = fragment_cached(
+        "support/request_body",
+        None if only_this_response else _body_key(support_request, viewer),
+        body,
+        fill={"csrf": get_token(request)},
+        seconds=BODY_SECONDS,
+    )
     context = {
         "req": support_request,
         "body_html": body_html,
