@@ -299,9 +299,8 @@ def idea_detail_for_user(user, pk: int, *, now=None) -> Idea:
 
 
 def idea_for_vote(user, pk: int) -> Idea:
-    """What the いいね button needs — the idea's title and state, who wrote it, its challenge
-    (from the cache) — and nothing else: in a voting burst this is the most frequent request
-    of all. 404 when the user may not see the idea."""
+    """What the いいね button needs to show a refusal — the idea's title and state, who wrote
+    it, its challenge (from the cache) — and nothing else. 404 when the user may not see it."""
     idea = (
         Idea.objects.filter(pk=pk)
         .only("title", "status", "author_id", "department_id", "vote_count", "challenge_id")

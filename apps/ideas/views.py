@@ -540,30 +540,51 @@ def _refused(request: HttpRequest, pk: int, exc: IdeaRuleError) -> HttpResponse:
 @require_POST
 def idea_vote(request: HttpRequest, pk: int) -> HttpResponse:
     """Cast or withdraw a いいね. With htmx the answer is the button fragment (its new state,
-    the remaining budget and a sentence for the live region); without, a redirect back."""
-    idea = selectors.idea_for_vote(request.user, pk)
+    the remaining budget and a sentence for the live region); without, a redirect back.
+
+    The service acts only on a published idea, which every signed-in user may see, so a
+    vote that goes through needs no other permission check and no other query; any refusal
+    is answered from the idea itself, after the check that the user may see it (else 404)."""
     withdraw = request.POST.get("action") == "withdraw"
-    status, error = 200, False
     try:
         if withdraw:
-            services.vote_withdraw(voter=request.user, idea_id=idea.pk)
-            announce = _("Your いいね for “%(title)s” was withdrawn.") % {"title": idea.title}
+            result = services.vote_withdraw(voter=request.user, idea_id=pk)
+            announce = _("Your いいね for “%(title)s” was withdrawn.") % {"title": result.title}
         else:
-            services.vote_cast(voter=request.user, idea_id=idea.pk)
-            announce = _("You gave “%(title)s” a いいね.") % {"title": idea.title}
+            result = services.vote_cast(voter=request.user, idea_id=pk)
+            announce = _("You gave “%(title)s” a いいね.") % {"title": result.title}
     except IdeaRuleError as exc:
-        if not request.htmx:
-            return _refused(request, idea.pk, exc)
-        announce, status, error = exc.message, exc.status, True
+        return _vote_refused(request, pk, exc)
     if not request.htmx:
         messages.success(request, announce)
-        return _back(request, _idea_url(idea))
-    # Fresh state after the change; the count only when this user may see it.
+        return _back(request, reverse("ideas:idea_detail", args=[pk]))
+    challenge = selectors.challenge_get(result.challenge_id)
+    context = {
+        "idea": {"pk": pk, "title": result.title},
+        "vote": {
+            "has_voted": result.voted,
+            "can_vote": True,  # it just did: published, voting open, not theirs
+            "is_author": False,
+            "count": result.count if selectors.counts_visible(challenge, request.user) else None,
+            "announce": announce,
+            "next": request.POST.get("next") or request.get_full_path(),
+        },
+        "budget": selectors.Budget(used=result.used, total=challenge.votes_per_person),
+        "challenge": challenge,
+        "oob": True,
+    }
+    return render(request, "ideas/partials/vote_button.html", context)
+
+
+def _vote_refused(request: HttpRequest, pk: int, exc: IdeaRuleError) -> HttpResponse:
+    idea = selectors.idea_for_vote(request.user, pk)
+    if not request.htmx:
+        return _refused(request, idea.pk, exc)
     has_voted, budget = selectors.vote_state_refresh(idea, request.user)
     if not idea.challenge.is_voting_open():
         budget = None
-    context = _vote_context(request, idea, has_voted=has_voted, budget=budget, announce=announce, error=error)
-    return render(request, "ideas/partials/vote_button.html", context | {"oob": True}, status=status)
+    context = _vote_context(request, idea, has_voted=has_voted, budget=budget, announce=exc.message, error=True)
+    return render(request, "ideas/partials/vote_button.html", context | {"oob": True}, status=exc.status)
 
 
 @login_required

@@ -299,8 +299,23 @@ def test_vote_with_htmx_returns_the_button_with_its_state_and_budget(
     assert 'name="action" value="withdraw"' in html
     assert "1 of 2 votes left" in html and 'hx-swap-oob="true"' in html
     assert 'id="vote-announcer" hx-swap-oob="innerHTML"' in html
+    assert "1 like" in html and idea.title in html
     response = client.post(reverse("ideas:vote", args=[idea.pk]), {"action": "withdraw"}, HTTP_HX_REQUEST="true")
-    assert 'aria-pressed="false"' in response.content.decode()
+    html = response.content.decode()
+    assert 'aria-pressed="false"' in html and "0 likes" in html and "2 of 2 votes left" in html
+
+
+def test_a_vote_for_an_idea_one_may_not_see_is_a_404_and_changes_nothing(client_for, idea_factory, user_factory):
+    waiting = idea_factory(status=Idea.Status.SUBMITTED)
+    client = client_for(user_factory())
+    for action in ("cast", "withdraw"):
+        assert client.post(reverse("ideas:vote", args=[waiting.pk]), {"action": action}).status_code == 404
+        response = client.post(reverse("ideas:vote", args=[waiting.pk]), {"action": action}, HTTP_HX_REQUEST="true")
+        assert response.status_code == 404
+    assert client.post(reverse("ideas:vote", args=[999999]), {"action": "cast"}).status_code == 404
+    assert not Vote.objects.exists()
+    waiting.refresh_from_db()
+    assert waiting.vote_count == 0
 
 
 def test_refused_vote_shows_the_reason_with_its_status_never_a_500(client_for, idea_factory):
