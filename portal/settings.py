@@ -154,7 +154,11 @@ if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Search result pages are kept under the index's version (apps.search.resultcache);
+    # only with a shared cache: another process's index write must reach every reader.
+    SEARCH_RESULT_CACHE_SECONDS = 600
 else:
+    SEARCH_RESULT_CACHE_SECONDS = 0
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CELERY_BROKER_URL = "filesystem://"
     _broker_dir = VAR_DIR / "broker"

@@ -22,6 +22,7 @@ from apps.search.highlight import SNIPPET_CHARS, lead_html, snippet_html, title_
 from apps.search.matching import COUNT_CAP, document_frequencies, find_ids, find_page, find_recent
 from apps.search.models import SearchDocument
 from apps.search.registry import Audience, searchable_all, searchable_get
+from apps.search.resultcache import cached_page
 
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 10
@@ -146,7 +147,15 @@ def search(
     if not kinds or not audiences:
         return results
 
-    page = find_page(terms, kinds=kinds, audiences=audiences, offset=offset, limit=limit)
+    page = cached_page(
+        "search",
+        lambda: find_page(terms, kinds=kinds, audiences=audiences, offset=offset, limit=limit),
+        terms=terms,
+        kinds=kinds,
+        audiences=audiences,
+        offset=offset,
+        limit=limit,
+    )
     results.total, results.total_capped = page.total, page.capped
     results.hits = _load_hits(page.ids, terms, title_ids=page.title_ids)
     return results
@@ -161,7 +170,14 @@ def recent(*, types: Sequence[str] | None = None, user, limit: int = 20, offset:
     kinds, audiences = kinds_for(types), audiences_for(user)
     if not kinds or not audiences:
         return results
-    page = find_recent(kinds=kinds, audiences=audiences, offset=offset, limit=limit)
+    page = cached_page(
+        "recent",
+        lambda: find_recent(kinds=kinds, audiences=audiences, offset=offset, limit=limit),
+        kinds=kinds,
+        audiences=audiences,
+        offset=offset,
+        limit=limit,
+    )
     results.total, results.total_capped = page.total, page.capped
     results.hits = _load_hits(page.ids, [], title_ids=set())
     return results

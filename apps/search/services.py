@@ -14,6 +14,7 @@ from apps.core.text import normalize
 from apps.search import backends
 from apps.search.models import SearchDocument, SearchQuery
 from apps.search.registry import Audience, SearchableType, SearchDoc, searchable_all, searchable_for_model
+from apps.search.resultcache import index_changed
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ def search_document_put(*, kind: str, object_id: int, doc: SearchDoc) -> SearchD
     """Insert or replace the document of one object (also used by tests and the benchmark)."""
     fields = _document_fields(kind, doc)
     with transaction.atomic():
+        index_changed()
         existing = (
             SearchDocument.objects.select_for_update()
             .filter(kind=kind, object_id=object_id)
@@ -100,6 +102,7 @@ def search_document_delete(*, kind: str, object_id: int) -> bool:
         )
         if not existing:
             return False
+        index_changed()
         backends.fts_delete([_indexed(d) for d in existing])
         SearchDocument.objects.filter(pk__in=[d.pk for d in existing]).delete()
     return True
@@ -137,6 +140,7 @@ def search_documents_bulk_put(*, kind: str, items: Sequence[tuple[int, SearchDoc
     if not items:
         return 0
     with transaction.atomic():
+        index_changed()
         keys = _free_sort_keys(
             [sort_key_for(kind=kind, object_id=object_id, updated_at=doc.updated_at) for object_id, doc in items]
         )
@@ -165,6 +169,7 @@ def search_reindex(*, kinds: Sequence[str] | None = None) -> int:
         raise ValueError(f"unknown searchable types: {', '.join(sorted(unknown))}")
     total = 0
     with transaction.atomic():
+        index_changed()
         if kinds is None:
             backends.fts_clear()
             SearchDocument.objects.all().delete()
