@@ -38,8 +38,18 @@ def slot(name: str) -> SafeString:
     return mark_safe(f"<fragment-slot {name}>")
 
 
+_PLAIN = frozenset({str, int, bool, float, type(None)})
+
+
 def _canonical(value):
     # The type is part of the key: "<b>" as SafeString and as str render differently.
+    kind = type(value)
+    if kind in _PLAIN:  # most values: no abstract-class checks (a key has hundreds of them)
+        return (kind.__name__, value)
+    if kind is dict:
+        return ("map", tuple(sorted((str(k), _canonical(v)) for k, v in value.items())))
+    if kind is list or kind is tuple:
+        return ("seq", tuple(_canonical(v) for v in value))
     if isinstance(value, Mapping):
         return ("map", tuple(sorted((str(k), _canonical(v)) for k, v in value.items())))
     if isinstance(value, list | tuple):

@@ -10,6 +10,11 @@ class BilingualNameMixin:
 
     @property
     def name(self) -> str:
-        if (get_language() or "ja").startswith("en") and self.name_en:
-            return self.name_en
-        return self.name_ja
+        return bilingual_name(self.name_ja, self.name_en)
+
+
+def bilingual_name(name_ja: str, name_en: str) -> str:
+    """The name in the active language, Japanese when there is no English one."""
+    if (get_language() or "ja").startswith("en") and name_en:
+        return name_en
+    return name_ja

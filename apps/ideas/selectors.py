@@ -11,19 +11,18 @@ from datetime import timedelta
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.core.paginator import Page, Paginator
+from django.db import connection, transaction
 from django.db.models import (
     Count,
     Exists,
     F,
-    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
     Sum,
-    Value,
     Window,
     prefetch_related_objects,
 )
@@ -34,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Department, User
 from apps.core.fragments import children_stamp
+from apps.core.i18n import bilingual_name
 from apps.ideas.models import (
     AnswerStatus,
     Attachment,
@@ -151,12 +151,6 @@ def budget_for(challenge: Challenge, user) -> Budget:
 
 
 _NAME_FIELDS = ("display_name", "first_name", "last_name", "username")
-LIST_FIELDS = (
-    "challenge_id", "title", "summary", "status", "vote_count", "submitted_at",
-    "category__name_ja", "category__name_en",
-    "department__name_ja", "department__name_en",
-    *(f"author__{name}" for name in _NAME_FIELDS),
-)  # fmt: skip
 
 
 def _coauthors_prefetch() -> Prefetch:
@@ -168,65 +162,124 @@ def _coauthors_prefetch() -> Prefetch:
     )
 
 
-def idea_list(
-    challenge: Challenge, *, user, show_counts: bool, sort: str = "new", category_id: int | None = None
-) -> QuerySet[Idea]:
-    """Published ideas of a challenge for the list page, each with `has_voted` (by this
-    user) and `comment_count`. "popular" sorts by count only when counts are visible;
-    otherwise it is ignored (the order would tell the counts). The per-row subqueries
-    run only for the rows of the page: the order comes from an index and a LIMIT."""
-    ideas = (
-        Idea.objects.filter(challenge=challenge, status=Idea.Status.APPROVED)
-        .select_related("category", "department", "author")
-        # Only what a card shows: loading whole rows (the author's too) cost more than the query.
-        .only(*LIST_FIELDS)
-        .annotate(
-            has_voted=Exists(Vote.objects.filter(idea=OuterRef("pk"), voter=user)),
-            comment_count=Coalesce(
-                Subquery(
-                    Comment.objects.filter(idea=OuterRef("pk"), hidden_reason="")
-                    .order_by()
-                    .values("idea")
-                    .annotate(n=Count("pk"))
-                    .values("n")[:1]
-                ),
-                0,
-            ),
-        )
-    )
+@dataclass
+class IdeaListItem:
+    """One card of the idea list, as plain values (no model instances: a page has twelve)."""
+
+    pk: int
+    title: str
+    summary: str
+    author_id: int
+    author: str
+    category: str
+    department: str
+    visible_count: int | None  # None when counts are hidden
+    has_voted: bool
+    comment_count: int
+    coauthor_names: list[str] = field(default_factory=list)
+    is_mine: bool = False
+    card_html: str = ""
+
+
+_LIST_ORDER = {
+    "new": "i.submitted_at DESC, i.id DESC",
+    "old": "i.submitted_at ASC, i.id ASC",
+    "popular": "i.vote_count DESC, i.submitted_at DESC, i.id DESC",
+}
+
+
+def idea_list_page(
+    challenge: Challenge,
+    *,
+    user,
+    show_counts: bool,
+    page: str | None,
+    per_page: int,
+    sort: str = "new",
+    category_id: int | None = None,
+) -> Page:
+    """A page of the challenge's published ideas (newest first, oldest first, or by count
+    when counts are visible: otherwise "popular" is ignored, the order would tell them),
+    each with the viewer's いいね, its visible comments and accepted co-authors.
+
+    In SQL: the list is one of the most viewed pages, and compiling the ORM's version of
+    this query cost more CPU than running it. The total comes in the same statement;
+    without counts the count column is not even read."""
+    if sort not in _LIST_ORDER or (sort == "popular" and not show_counts):
+        sort = "new"
+    where = "i.challenge_id = %(challenge)s AND i.status = %(approved)s"
     if category_id:
-        ideas = ideas.filter(category_id=category_id)
-    if show_counts:
-        ideas = ideas.annotate(visible_count=F("vote_count"))
-    else:
-        ideas = ideas.defer("vote_count").annotate(visible_count=Value(None, output_field=IntegerField()))
-    if sort == "popular" and show_counts:
-        return ideas.order_by("-vote_count", "-submitted_at", "-id")
-    if sort == "old":
-        return ideas.order_by("submitted_at", "id")
-    return ideas.order_by("-submitted_at", "-id")
+        where += " AND i.category_id = %(category)s"
+    params = {"challenge": challenge.pk, "approved": Idea.Status.APPROVED, "category": category_id, "voter": user.pk}
+    sql = f"""
+        SELECT i.id, i.title, i.summary, i.author_id,
+               u.display_name, u.first_name, u.last_name, u.username,
+               c.name_ja, c.name_en, d.name_ja, d.name_en,
+               {"i.vote_count" if show_counts else "NULL"},
+               EXISTS (SELECT 1 FROM ideas_vote v WHERE v.idea_id = i.id AND v.voter_id = %(voter)s),
+               (SELECT count(*) FROM ideas_comment m WHERE m.idea_id = i.id AND m.hidden_reason = ''),
+               (SELECT count(*) FROM ideas_idea i WHERE {where})
+        FROM ideas_idea i
+        JOIN accounts_user u ON u.id = i.author_id
+        LEFT JOIN ideas_category c ON c.id = i.category_id
+        LEFT JOIN accounts_department d ON d.id = i.department_id
+        WHERE {where}
+        ORDER BY {_LIST_ORDER[sort]}
+        LIMIT %(limit)s OFFSET %(offset)s"""
+
+    def fetch(number: int) -> list[tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, {**params, "limit": per_page, "offset": (number - 1) * per_page})
+            return cursor.fetchall()
+
+    paginator = Paginator((), per_page)
+    number = int(page) if page and page.isdigit() else 0
+    rows = fetch(number) if number >= 1 else []
+    if rows:
+        paginator.count = rows[0][-1]
+    else:  # no such page (or no ideas): Django's choice of page, then that page
+        ideas = Idea.objects.filter(challenge=challenge, status=Idea.Status.APPROVED)
+        paginator.count = (ideas.filter(category_id=category_id) if category_id else ideas).count()
+        number = paginator.get_page(number or 1).number
+        rows = fetch(number) if paginator.count else []
+    items = [
+        IdeaListItem(
+            pk=row[0],
+            title=row[1],
+            summary=row[2],
+            author_id=row[3],
+            author=_full_name(*row[4:8]),
+            category=bilingual_name(row[8], row[9]) if row[8] is not None else "",
+            department=bilingual_name(row[10], row[11]) if row[10] is not None else "",
+            visible_count=row[12],
+            has_voted=bool(row[13]),
+            comment_count=row[14],
+        )
+        for row in rows
+    ]
+    _add_coauthors(items, user=user)
+    return Page(items, number, paginator)
 
 
-def ideas_decorate(ideas: list[Idea], *, user, show_counts: bool) -> list[Idea]:
-    """Attach the accepted co-authors' names (one query of plain values for the page),
-    mark the user's own ideas, and blank the counts when they are hidden."""
+def _full_name(display: str, first: str, last: str, username: str) -> str:
+    return display or f"{first} {last}".strip() or username
+
+
+def _add_coauthors(items: list[IdeaListItem], *, user) -> None:
+    """The accepted co-authors' names (one query for the page); whether the idea is the viewer's."""
     names: dict[int, list[tuple[int, str]]] = {}
-    if ideas:
+    if items:
         rows = (
-            Coauthor.objects.filter(idea_id__in=[idea.pk for idea in ideas], status=Coauthor.Status.ACCEPTED)
+            Coauthor.objects.filter(idea_id__in=[item.pk for item in items], status=Coauthor.Status.ACCEPTED)
             .order_by("invited_at", "id")
             .values_list("idea_id", "user_id", *(f"user__{name}" for name in _NAME_FIELDS))
         )
-        for idea_id, user_id, display, first, last, username in rows:
-            full = display or f"{first} {last}".strip() or username
-            names.setdefault(idea_id, []).append((user_id, full))
-    for idea in ideas:
-        coauthors = names.get(idea.pk, [])
-        idea.coauthor_names = [name for _pk, name in coauthors]
-        idea.is_mine = idea.author_id == user.pk or any(pk == user.pk for pk, _name in coauthors)
-    if not show_counts:
-        _hide_counts(ideas)
-    return ideas
+        for idea_id, user_id, *person in rows:
+            names.setdefault(idea_id, []).append((user_id, _full_name(*person)))
+    for item in items:
+        coauthors = names.get(item.pk, [])
+        item.coauthor_names = [name for _pk, name in coauthors]
+        item.is_mine = item.author_id == user.pk or any(pk == user.pk for pk, _name in coauthors)
 
 
 # An invitation is answered by an update of its row: how many were accepted and declined is

@@ -175,15 +175,15 @@ def idea_list(request: HttpRequest, pk: int) -> HttpResponse:
     form = IdeaFilterForm(query or None, challenge=challenge, show_counts=show_counts)
     filters = form.cleaned_data if form.is_valid() else {}
     category = filters.get("category")
-    ideas = selectors.idea_list(
+    page = selectors.idea_list_page(
         challenge,
         user=request.user,
         show_counts=show_counts,
+        page=request.GET.get("page"),
+        per_page=IDEA_PAGE_SIZE,
         sort=filters.get("sort") or "new",
         category_id=category,
     )
-    page = Paginator(ideas, IDEA_PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = selectors.ideas_decorate(list(page.object_list), user=request.user, show_counts=show_counts)
     voting = context["is_voting"]
     next_url = request.get_full_path()
     card_contexts = [
@@ -192,10 +192,10 @@ def idea_list(request: HttpRequest, pk: int) -> HttpResponse:
                 "pk": idea.pk,
                 "title": idea.title,
                 "summary": idea.summary,
-                "category": idea.category.name if idea.category_id else "",
-                "author": idea.author.get_full_name(),
+                "category": idea.category,
+                "author": idea.author,
                 "coauthors": idea.coauthor_names,
-                "department": idea.department.name if idea.department_id else "",
+                "department": idea.department,
                 "comment_count": idea.comment_count,
             },
             "vote": {

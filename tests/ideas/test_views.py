@@ -184,6 +184,49 @@ def test_results_phase_and_japanese_dates(client_for, closed_challenge, user_fac
 # --- writing ideas ---------------------------------------------------------------------------
 
 
+def test_idea_list_filters_orders_and_pages(
+    client_for, challenge_factory, category_factory, idea_factory, comment_factory, user_factory
+):
+    challenge = challenge_factory()
+    kaizen, other = category_factory(challenge=challenge), category_factory(challenge=challenge)
+    start = timezone.now() - timedelta(hours=30)
+    ideas = [
+        idea_factory(challenge=challenge, category=kaizen if i % 2 else other, submitted_at=start + timedelta(hours=i))
+        for i in range(26)
+    ]
+    idea_factory(challenge=challenge, status=Idea.Status.SUBMITTED, title="まだ承認されていない案")
+    newest = ideas[-1]
+    partner = user_factory(display_name="共同 花子")
+    services.coauthor_invite(idea_id=newest.pk, actor=newest.author, user=partner)
+    services.coauthor_answer(idea_id=newest.pk, user=partner, accept=True)
+    coe = user_factory(roles=[Role.COE])
+    comment_factory(idea=newest)
+    hidden = comment_factory(idea=newest)
+    services.comment_hide(comment_id=hidden.pk, actor=coe, reason="重複")
+    for voter in user_factory.create_batch(3):
+        services.vote_cast(voter=voter, idea_id=ideas[3].pk)
+    url = reverse("ideas:idea_list", args=[challenge.pk])
+    client = client_for(user_factory(language="en"))
+
+    def titles(response) -> list[str]:  # each card names its idea twice (heading, button)
+        return list(dict.fromkeys(re.findall(r"アイデア \d+", text_of(response))))
+
+    first = client.get(url)
+    assert "26 ideas" in text_of(first) and "まだ承認されていない案" not in text_of(first)
+    assert titles(first)[:12] == [i.title for i in reversed(ideas)][:12]
+    card = text_of(first)
+    assert "共同 花子" in card and kaizen.name_en in card and newest.department.name_en in card
+    assert "1 comment" in card  # the hidden one is not counted
+    assert titles(client.get(url, {"page": "3"})) == [ideas[1].title, ideas[0].title]
+    assert titles(client.get(url, {"page": "99"})) == titles(client.get(url, {"page": "3"}))  # the last page
+    assert titles(client.get(url, {"page": "x"})) == titles(first)
+    assert titles(client.get(url, {"sort": "old"}))[:2] == [ideas[0].title, ideas[1].title]
+    assert titles(client.get(url, {"sort": "popular"}))[0] == ideas[3].title
+    filtered = client.get(url, {"category": kaizen.pk})
+    assert "13 ideas" in text_of(filtered)
+    assert set(titles(filtered)) <= {i.title for i in ideas if i.category_id == kaizen.pk}
+
+
 def test_validation_error_loses_nothing_typed(client_for, challenge_factory, category_factory, user_factory):
     challenge = challenge_factory()
     category = category_factory(challenge=challenge)
