@@ -118,16 +118,14 @@ def challenge_stats(challenge: Challenge) -> dict:
     """Published idea count (and, for the COE, how many wait for approval), one query.
     Two counted subqueries, not one COUNT … FILTER: each is an index-only scan of its
     status, where the filtered count read every idea of the challenge (2 ms at 5,000)."""
-
-    def counted(status: str) -> Coalesce:
-        ideas = Idea.objects.filter(challenge=OuterRef("pk"), status=status).order_by().values("challenge")
-        return Coalesce(Subquery(ideas.annotate(n=Count("*")).values("n")), 0)
-
-    return (
-        Challenge.objects.filter(pk=challenge.pk)
-        .values(published=counted(Idea.Status.APPROVED), waiting=counted(Idea.Status.SUBMITTED))
-        .get()
-    )
+    counted = "(SELECT count(*) FROM ideas_idea WHERE challenge_id = %(challenge)s AND status = %(status_{0})s)"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {counted.format('a')}, {counted.format('s')}",
+            {"challenge": challenge.pk, "status_a": Idea.Status.APPROVED, "status_s": Idea.Status.SUBMITTED},
+        )
+        published, waiting = cursor.fetchone()
+    return {"published": published, "waiting": waiting}
 
 
 @dataclass(frozen=True)
@@ -476,24 +474,41 @@ def moderation_queue(challenge: Challenge | None = None) -> QuerySet[Idea]:
     return ideas
 
 
-def my_ideas(user, challenge: Challenge | None = None, limit: int | None = None) -> list[Idea]:
-    """Ideas the user wrote or co-authors (accepted), newest first; no counts shown."""
+@dataclass(frozen=True)
+class MyIdea:
+    pk: int
+    title: str
+    status: str
+    challenge_title: str
+
+    @property
+    def status_label(self) -> str:
+        return Idea.Status(self.status).label
+
+
+def my_ideas(user, challenge: Challenge | None = None, limit: int | None = None) -> list[MyIdea]:
+    """Ideas the user wrote or co-authors (accepted), newest first; no counts shown. Plain
+    values in one statement: it is on the home page and every challenge page."""
     # A UNION of ids, not `author OR id IN (…)`: each half uses its index, where the OR made
     # PostgreSQL scan every idea of the challenge (1.7 ms at 5,000 ideas, 0.1 ms this way).
-    coauthored = Coauthor.objects.filter(user=user, status=Coauthor.Status.ACCEPTED).order_by().values("idea_id")
-    mine = Idea.objects.filter(author=user).order_by().values("pk").union(coauthored, all=True)
-    ideas = (
-        Idea.objects.filter(pk__in=mine)
-        .exclude(status=Idea.Status.MERGED)
-        .select_related("challenge", "category")
-        .defer("vote_count", "body")
-        .order_by("-updated_at", "-id")
-    )
+    sql = """
+        SELECT i.id, i.title, i.status, c.title
+        FROM ideas_idea i JOIN ideas_challenge c ON c.id = i.challenge_id
+        WHERE i.id IN (SELECT id FROM ideas_idea WHERE author_id = %(user)s
+                       UNION ALL
+                       SELECT idea_id FROM ideas_coauthor WHERE user_id = %(user)s AND status = %(accepted)s)
+          AND i.status <> %(merged)s"""
+    params = {"user": user.pk, "accepted": Coauthor.Status.ACCEPTED, "merged": Idea.Status.MERGED}
     if challenge is not None:
-        ideas = ideas.filter(challenge=challenge)
-    ideas = list(ideas[:limit] if limit else ideas)
-    _hide_counts(ideas)
-    return ideas
+        sql += " AND i.challenge_id = %(challenge)s"
+        params["challenge"] = challenge.pk
+    sql += " ORDER BY i.updated_at DESC, i.id DESC"
+    if limit:
+        sql += " LIMIT %(limit)s"
+        params["limit"] = limit
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [MyIdea(*row) for row in cursor.fetchall()]
 
 
 def invitations_for(user) -> list[Coauthor]:
