@@ -168,16 +168,22 @@ def _vote_cast_locked(cursor, *, voter: User, idea_id: int, now) -> VoteResult:
             connection.ops.adapt_datetimefield_value(timezone.now()),
         ],
     )
-    cursor.execute(_COUNTER_SQL, [1, facts.idea_id])
+    return _counter_moved(cursor, facts, by=1)
+
+
+def _counter_moved(cursor, facts: _VoteFacts, *, by: int) -> VoteResult:
+    """Move the idea's counter with the vote just added (+1) or removed (-1), in the same
+    transaction, and say what the button shows now."""
+    cursor.execute(_COUNTER_SQL, [by, facts.idea_id])
     (count,) = cursor.fetchone()
     return VoteResult(
         idea_id=facts.idea_id,
         title=facts.title,
         challenge_id=facts.challenge_id,
-        voted=True,
+        voted=by > 0,
         count=count,
-        used=facts.used + 1,
-        votes_left=facts.budget_left(facts.used + 1),
+        used=facts.used + by,
+        votes_left=facts.budget_left(facts.used + by),
     )
 
 
@@ -192,17 +198,7 @@ def vote_withdraw(*, voter: User, idea_id: int, now=None) -> VoteResult:
         if not facts.voter_voted:
             raise IdeaRuleError(_("You have not voted for this idea."), code="not_voted")
         cursor.execute("DELETE FROM ideas_vote WHERE voter_id = %s AND idea_id = %s", [voter.pk, facts.idea_id])
-        cursor.execute(_COUNTER_SQL, [-1, facts.idea_id])
-        (count,) = cursor.fetchone()
-    return VoteResult(
-        idea_id=facts.idea_id,
-        title=facts.title,
-        challenge_id=facts.challenge_id,
-        voted=False,
-        count=count,
-        used=facts.used - 1,
-        votes_left=facts.budget_left(facts.used - 1),
-    )
+        return _counter_moved(cursor, facts, by=-1)
 
 
 def challenge_seal(*, challenge_id: int, now=None) -> Challenge:
