@@ -78,7 +78,7 @@ class User(AbstractUser):
         return self.get_full_name()
 
     def get_full_name(self) -> str:
-        return self.display_name or super().get_full_name() or self.username
+        return full_name(self.display_name, self.first_name, self.last_name, self.username)
 
     def get_short_name(self) -> str:
         return self.get_full_name()
@@ -109,3 +109,9 @@ class User(AbstractUser):
 
     def has_role(self, role: Role) -> bool:
         return role.value in self.roles
+
+
+def full_name(display_name: str, first_name: str, last_name: str, username: str) -> str:
+    """A person's name as the portal shows it, from the user's name columns alone (for lists
+    that read plain values instead of users)."""
+    return display_name or f"{first_name} {last_name}".strip() or username

@@ -31,7 +31,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.accounts.models import Department, User
+from apps.accounts.models import Department, User, full_name
 from apps.core.fragments import children_stamp
 from apps.core.i18n import bilingual_name
 from apps.ideas.models import (
@@ -231,14 +231,16 @@ def idea_list_page(
             return cursor.fetchall()
 
     paginator = Paginator((), per_page)
-    number = int(page) if page and page.isdigit() else 0
+    # The usual page numbers are read here; anything else (0, "x", "²", a number past any
+    # page) finds no rows and is left to the paginator, as Django's get_page() decides.
+    number = int(page) if page and page.isdecimal() and len(page) <= 6 else 1 if not page else 0
     rows = fetch(number) if number >= 1 else []
     if rows:
         paginator.count = rows[0][-1]
-    else:  # no such page (or no ideas): Django's choice of page, then that page
+    else:  # no such page (or no ideas): count, then the page Django's get_page() chooses
         ideas = Idea.objects.filter(challenge=challenge, status=Idea.Status.APPROVED)
         paginator.count = (ideas.filter(category_id=category_id) if category_id else ideas).count()
-        number = paginator.get_page(number or 1).number
+        number = paginator.get_page(page).number
         rows = fetch(number) if paginator.count else []
     items = [
         IdeaListItem(
@@ -246,7 +248,7 @@ def idea_list_page(
             title=row[1],
             summary=row[2],
             author_id=row[3],
-            author=_full_name(*row[4:8]),
+            author=full_name(*row[4:8]),
             category=bilingual_name(row[8], row[9]) if row[8] is not None else "",
             department=bilingual_name(row[10], row[11]) if row[10] is not None else "",
             visible_count=row[12],
@@ -259,10 +261,6 @@ def idea_list_page(
     return Page(items, number, paginator)
 
 
-def _full_name(display: str, first: str, last: str, username: str) -> str:
-    return display or f"{first} {last}".strip() or username
-
-
 def _add_coauthors(items: list[IdeaListItem], *, user) -> None:
     """The accepted co-authors' names (one query for the page); whether the idea is the viewer's."""
     names: dict[int, list[tuple[int, str]]] = {}
@@ -273,7 +271,7 @@ def _add_coauthors(items: list[IdeaListItem], *, user) -> None:
             .values_list("idea_id", "user_id", *(f"user__{name}" for name in _NAME_FIELDS))
         )
         for idea_id, user_id, *person in rows:
-            names.setdefault(idea_id, []).append((user_id, _full_name(*person)))
+            names.setdefault(idea_id, []).append((user_id, full_name(*person)))
     for item in items:
         coauthors = names.get(item.pk, [])
         item.coauthor_names = [name for _pk, name in coauthors]

@@ -50,7 +50,7 @@ def cached_page(what: str, find: Callable[[], MatchPage], **arguments) -> MatchP
     if not seconds or connection.in_atomic_block:
         return find()
     version = _version()
-    if version is None:  # the cache is unreachable: nothing can be trusted
+    if version is None:  # dropped again at once (a write, or a full cache): read afresh
         return find()
     digest = hashlib.sha256(json.dumps([what, arguments], sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     key = f"search:page:{FORMAT}:{version}:{digest}"

@@ -26,7 +26,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from apps.accounts.models import Department, User
+from apps.accounts.models import Department, User, full_name
 from apps.accounts.roles import Role
 from apps.core.fragments import children_stamp
 from apps.core.markdown import render_markdown
@@ -237,7 +237,7 @@ _ITEM_VALUES = (
 def _named(row: tuple) -> tuple:
     # The people's name columns (see _PEOPLE) as one name each, as User.get_full_name() gives it.
     head, requester, assignee_id, assignee = row[:12], row[12:16], row[16], row[17:21]
-    return (*head, _full_name(*requester), assignee_id, _full_name(*assignee) if assignee_id else "")
+    return (*head, full_name(*requester), assignee_id, full_name(*assignee) if assignee_id else "")
 
 
 @dataclass
@@ -369,11 +369,6 @@ def coe_members() -> QuerySet[User]:
     return User.objects.filter(groups=group_id, is_active=True).order_by("display_name_kana", "username")
 
 
-def _full_name(display_name: str, first_name: str, last_name: str, username: str) -> str:
-    # As User.get_full_name(), from the columns alone.
-    return display_name or f"{first_name} {last_name}".strip() or username
-
-
 # Choice lists (COE members, departments) for the selects of the queue and of every request
 # page a COE member opens: cached, and dropped whenever a membership of a group, a person or
 # a department changes (choice_lists_drop, connected in apps.py), now and again on commit.
@@ -414,7 +409,7 @@ def coe_member_choices() -> Choices:
 
     def build() -> list[tuple[int, str]]:
         rows = coe_members().values_list("pk", "display_name", "first_name", "last_name", "username")
-        return [(pk, _full_name(*names)) for pk, *names in rows]
+        return [(pk, full_name(*names)) for pk, *names in rows]
 
     return _choices(MEMBER_CHOICES_KEY, build)
 

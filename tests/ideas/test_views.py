@@ -4,7 +4,9 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -220,6 +222,14 @@ def test_idea_list_filters_orders_and_pages(
     assert titles(client.get(url, {"page": "3"})) == [ideas[1].title, ideas[0].title]
     assert titles(client.get(url, {"page": "99"})) == titles(client.get(url, {"page": "3"}))  # the last page
     assert titles(client.get(url, {"page": "x"})) == titles(first)
+    for odd in ("0", "²", "9" * 30):  # never a server error; Django's paginator decides
+        response = client.get(url, {"page": odd})
+        assert response.status_code == 200 and titles(response)
+    with CaptureQueriesContext(connection) as without_number:
+        client.get(url)
+    with CaptureQueriesContext(connection) as second_page:
+        client.get(url, {"page": "2"})
+    assert len(without_number) == len(second_page)  # the first page needs no count of its own
     assert titles(client.get(url, {"sort": "old"}))[:2] == [ideas[0].title, ideas[1].title]
     assert titles(client.get(url, {"sort": "popular"}))[0] == ideas[3].title
     filtered = client.get(url, {"category": kaizen.pk})
