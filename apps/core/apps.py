@@ -6,3 +6,11 @@ class CoreConfig(AppConfig):
     name = "apps.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from django.urls import register_converter
+
+        from apps.core.params import IdConverter
+
+        # Before any URLconf is imported: every app's patterns use <id:pk>.
+        register_converter(IdConverter, "id")
