@@ -182,6 +182,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.notifications.tasks.notifications_queue_digests",
         "schedule": crontab(hour=8, minute=0),
     },
+    # E-mail the broker lost (a killed worker, a broker down at commit) and mail a dead worker
+    # had claimed: sent again after a few minutes (apps.notifications.services.deliveries_requeue_stale).
+    "notifications-requeue-stale": {
+        "task": "apps.notifications.tasks.notifications_requeue_stale",
+        "schedule": crontab(minute="*"),
+    },
     "ideas-challenge-schedule": {
         "task": "apps.ideas.tasks.ideas_challenge_schedule",
         "schedule": crontab(minute="*/5"),
