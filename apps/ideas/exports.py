@@ -1,12 +1,9 @@
 """CSV and Excel exports of a challenge's ideas, with the same numbers as the results page.
 
 While counts are hidden the export has neither the count nor the rank column and lists
-ideas by id, so the file tells nothing the page does not. Cells that a spreadsheet would
-run as a formula (=, +, -, @ at the start) are written as text.
+ideas by id, so the file tells nothing the page does not. Both files are written by
+apps.core.exports, so a title that looks like a formula stays text.
 """
-
-import csv
-import io
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -16,16 +13,9 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from apps.core import exports
 from apps.ideas import selectors
 from apps.ideas.models import Challenge, Idea
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _safe(value):
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def _authors(idea: Idea) -> str:
@@ -50,7 +40,7 @@ def idea_table(challenge: Challenge, *, show_counts: bool) -> tuple[list[str], l
             idea.answer_status.name if idea.answer_status_id else "",
             base + reverse("ideas:idea_detail", args=[idea.pk]),
         ]
-        rows.append([_safe(v) for v in row])
+        rows.append(row)
     return headers, rows
 
 
@@ -58,7 +48,7 @@ def participation_table(challenge: Challenge) -> tuple[list[str], list[list]]:
     headers = [_("Department"), _("Voters"), _("Staff"), _("Participation rate")]
     rows = [
         [
-            _safe(row.department.name) if row.department else _("No department"),
+            row.department.name if row.department else _("No department"),
             row.voters,
             row.staff,
             round(row.rate, 4) if row.rate is not None else "",
@@ -74,39 +64,25 @@ def _filename(challenge: Challenge, extension: str) -> str:
 
 def csv_response(challenge: Challenge, *, show_counts: bool) -> HttpResponse:
     headers, rows = idea_table(challenge, show_counts=show_counts)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(headers)
-    writer.writerows(rows)
-    # UTF-8 with a BOM: Excel in Japan opens it without garbling.
-    response = HttpResponse(("\ufeff" + out.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_filename(challenge, "csv")}"'
-    return response
+    return exports.csv_response([headers, *rows], filename=_filename(challenge, "csv"))
 
 
 def xlsx_response(challenge: Challenge, *, show_counts: bool) -> HttpResponse:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("Ideas")[:31]
+    bold = Font(bold=True)
     headers, rows = idea_table(challenge, show_counts=show_counts)
-    sheet.append(headers)
+    exports.xlsx_append(sheet, headers, font=bold)
     for row in rows:
-        sheet.append(row)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+        exports.xlsx_append(sheet, row)
     sheet.freeze_panes = "A2"
     if show_counts:
         departments = workbook.create_sheet(_("Participation")[:31])
         headers, rows = participation_table(challenge)
-        departments.append(headers)
+        exports.xlsx_append(departments, headers, font=bold)
         for row in rows:
-            departments.append(row)
-        for cell in departments[1]:
-            cell.font = Font(bold=True)
+            exports.xlsx_append(departments, row)
         for cell in departments["D"][1:]:
             cell.number_format = "0.0%"
-    out = io.BytesIO()
-    workbook.save(out)
-    response = HttpResponse(out.getvalue(), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{_filename(challenge, "xlsx")}"'
-    return response
+    return exports.xlsx_response(workbook, filename=_filename(challenge, "xlsx"))

@@ -1,40 +1,26 @@
 """The report as files: one CSV per section (UTF-8 with a byte-order mark, so Excel
 opens Japanese text correctly) and one Excel workbook with a sheet per section. Both
-are written from the same Report the page shows, cell for cell."""
+are written from the same Report the page shows, cell for cell, through apps.core.exports
+(so search words or titles that look like a formula stay text)."""
 
-import csv
-import io
 import re
 from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
+from apps.core import exports
 from apps.reports.figures import Cell, Report, Section
 
-BOM = "\ufeff"
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
-
-
-# Text that a spreadsheet would run as a formula ("CSV injection"): search words, titles.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _text(cell: Cell) -> str:
     return "" if cell is None else str(cell)
-
-
-def _csv_cell(cell: Cell) -> str:
-    """A cell for the CSV; text that looks like a formula gets a leading apostrophe."""
-    text = _text(cell)
-    if isinstance(cell, str) and text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
 
 
 def _heading_rows(report: Report, section: Section) -> list[list[str]]:
@@ -52,20 +38,18 @@ def _heading_rows(report: Report, section: Section) -> list[list[str]]:
 
 
 def section_csv(report: Report, section: Section) -> str:
-    """The section's tables one after another, each with its caption, headers and note."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerows(_heading_rows(report, section))
-    for note in section.notes:
-        writer.writerow([_csv_cell(note)])
+    """The section's tables one after another, each with its caption, headers and note.
+    Numbers are written as numbers (without grouping), empty cells empty."""
+    rows: list[list] = list(_heading_rows(report, section))
+    rows += [[note] for note in section.notes]
     for table in section.all_tables:
-        writer.writerow([])
-        writer.writerow([table.caption])
-        writer.writerow(table.columns)
-        writer.writerows([_csv_cell(c) for c in row] for row in table.rows)
+        rows.append([])
+        rows.append([table.caption])
+        rows.append(table.columns)
+        rows += table.rows
         if table.note:
-            writer.writerow([table.note])
-    return BOM + out.getvalue()
+            rows.append([table.note])
+    return exports.csv_text(rows)
 
 
 def sheet_title(title: str, taken: set[str]) -> str:
@@ -86,20 +70,14 @@ class _SheetWriter:
     def __init__(self, sheet) -> None:
         self.sheet = sheet
 
-    def cell(self, value: Cell, *, font: Font | None = None, fill=None) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.sheet, value=value)
-        if isinstance(value, str):
-            cell.data_type = "s"  # whatever the text starts with ("=", "@" …)
-        elif isinstance(value, Decimal):
+    def cell(self, value: Cell, *, font: Font | None = None, fill=None):
+        number_format = None
+        if isinstance(value, Decimal):
             places = -value.as_tuple().exponent if isinstance(value.as_tuple().exponent, int) else 0
-            cell.number_format = "#,##0" + ("." + "0" * places if places > 0 else "")
+            number_format = "#,##0" + ("." + "0" * places if places > 0 else "")
         elif isinstance(value, int):
-            cell.number_format = "#,##0"
-        if font is not None:
-            cell.font = font
-        if fill is not None:
-            cell.fill = fill
-        return cell
+            number_format = "#,##0"
+        return exports.xlsx_cell(self.sheet, value, font=font, fill=fill, number_format=number_format)
 
     def row(self, values: list[Cell], **style) -> None:
         self.sheet.append([self.cell(value, **style) for value in values])
@@ -144,6 +122,4 @@ def report_xlsx(report: Report) -> bytes:
                 out.row(values)
             if table.note:
                 out.row([table.note])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return exports.xlsx_bytes(workbook)

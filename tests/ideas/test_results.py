@@ -153,4 +153,5 @@ def test_export_cells_are_never_formulas(closed_challenge, idea_factory, user_fa
     client = as_user(user_factory())
     book = load_workbook(io.BytesIO(client.get(reverse("ideas:export", args=[closed_challenge.pk, "xlsx"])).content))
     cell = book.worksheets[0]["D2"]
-    assert cell.data_type == "s" and cell.value.startswith("'=")
+    # Text, shown as written, marked as typed with a leading apostrophe (Excel's quotePrefix).
+    assert cell.data_type == "s" and cell.value == '=HYPERLINK("http://evil")' and cell.quotePrefix
