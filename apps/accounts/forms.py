@@ -2,8 +2,10 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.forms import SingleLineTextMixin
 
-class LanguageForm(forms.Form):
+
+class LanguageForm(SingleLineTextMixin, forms.Form):
     language = forms.ChoiceField(choices=settings.LANGUAGES)
     next = forms.CharField(required=False)
 

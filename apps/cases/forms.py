@@ -11,6 +11,7 @@ from apps.accounts.selectors import department_list
 from apps.cases.models import Case, Field, HoursMethod, Tool, validate_link_url
 from apps.cases.selectors import SORTS, CaseFilters
 from apps.cases.services import ATTACHMENT_KINDS
+from apps.core.forms import SingleLineTextMixin
 from apps.core.uploads import validate_upload
 
 # At most this many values per facet are read from a URL: enough for any real selection.
@@ -42,7 +43,7 @@ class _ValuesField(forms.Field):
         return tuple(seen[:MAX_VALUES_PER_FACET])
 
 
-class CaseFilterForm(forms.Form):
+class CaseFilterForm(SingleLineTextMixin, forms.Form):
     """Parses the list page's GET parameters; always valid (see _ValuesField)."""
 
     department = _ValuesField(pattern=r"[\w-]{1,20}")
@@ -68,7 +69,7 @@ class CaseFilterForm(forms.Form):
         )
 
 
-class CaseForm(forms.ModelForm):
+class CaseForm(SingleLineTextMixin, forms.ModelForm):
     contacts_text = forms.CharField(
         label=_("Contacts"),
         required=False,
@@ -218,7 +219,7 @@ class CaseForm(forms.ModelForm):
         return data
 
 
-class ReferenceItemForm(forms.Form):
+class ReferenceItemForm(SingleLineTextMixin, forms.Form):
     """Adds or edits a field or a tool; the code is only asked for when adding."""
 
     code = forms.SlugField(
@@ -239,7 +240,7 @@ class ReferenceItemForm(forms.Form):
             del self.fields["is_active"]
 
 
-class AttachmentForm(forms.Form):
+class AttachmentForm(SingleLineTextMixin, forms.Form):
     file = forms.FileField(
         label=_("File"),
         help_text=_("PDF, Word, Excel, PowerPoint, CSV, text or a picture (PNG, JPEG, GIF, WebP)."),

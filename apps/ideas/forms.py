@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.accounts.selectors import department_list
+from apps.core.forms import SingleLineTextMixin
 from apps.ideas.models import AnswerStatus, Attachment, Challenge, Idea
 from apps.ideas.uploads import MAX_FILES, accepted_extensions, prepare_upload
 
@@ -23,7 +24,7 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(attrs, format=DATETIME_INPUT)
 
 
-class ChallengeForm(forms.ModelForm):
+class ChallengeForm(SingleLineTextMixin, forms.ModelForm):
     categories = forms.CharField(
         label=_("Categories"),
         required=False,
@@ -114,7 +115,7 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-class IdeaForm(forms.Form):
+class IdeaForm(SingleLineTextMixin, forms.Form):
     """Saving a draft needs only a title; submitting needs the summary too. When anything
     is wrong the form comes back with everything typed (files must be chosen again:
     browsers never re-fill a file input)."""
@@ -264,13 +265,13 @@ class CommentForm(forms.Form):
     )
 
 
-class HideCommentForm(forms.Form):
+class HideCommentForm(SingleLineTextMixin, forms.Form):
     reason = forms.CharField(
         label=_("Reason for hiding"), max_length=300, help_text=_("The comment's author sees this reason.")
     )
 
 
-class CoauthorInviteForm(forms.Form):
+class CoauthorInviteForm(SingleLineTextMixin, forms.Form):
     person = forms.CharField(
         label=_("Invite a co-author"),
         max_length=150,

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.forms import SingleLineTextMixin
 from apps.core.uploads import KINDS, validate_upload
 from apps.knowledge import selectors
 from apps.knowledge.models import Article, ArticleAttachment, Category, Tag
@@ -43,7 +44,7 @@ def _accepted_extensions() -> str:
     return ", ".join(ext for key in ATTACHMENT_KINDS for ext in KINDS[key].extensions)
 
 
-class ArticleForm(forms.Form):
+class ArticleForm(SingleLineTextMixin, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     category = CategoryChoiceField(label=_("Category"), required=False, empty_label=_("No category"))
     tags = forms.CharField(

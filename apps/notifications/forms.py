@@ -2,11 +2,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.selectors import department_list
+from apps.core.forms import SingleLineTextMixin
 from apps.notifications.models import Announcement, EmailMode
 from apps.notifications.registry import kinds_all
 
 
-class AnnouncementForm(forms.ModelForm):
+class AnnouncementForm(SingleLineTextMixin, forms.ModelForm):
     class Meta:
         model = Announcement
         fields = ["title", "body", "department"]

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.forms import SingleLineTextMixin
 from apps.search.registry import searchable_all
 from apps.search.selectors import MAX_OFFSET
 
@@ -8,7 +9,7 @@ PAGE_SIZE = 20
 MAX_PAGE = MAX_OFFSET // PAGE_SIZE
 
 
-class SearchForm(forms.Form):
+class SearchForm(SingleLineTextMixin, forms.Form):
     """The search page's GET parameters. Never invalid: a bad page or an unknown type is
     ignored, so a shared or stale link still shows results."""
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.accounts.selectors import department_list
+from apps.core.forms import SingleLineTextMixin
 from apps.support import selectors, uploads
 from apps.support.models import Kind, Priority, Skill, Status, SupportRequest
 
@@ -133,7 +134,7 @@ class AttachmentsMixin:
         return uploads.kept_token(self.kept, user_id=self.user.pk)
 
 
-class RequestForm(AttachmentsMixin, forms.ModelForm):
+class RequestForm(SingleLineTextMixin, AttachmentsMixin, forms.ModelForm):
     """Asking the COE. While the requester types the title or the description, matching
     articles and cases appear (htmx); the “Check for answers” button does the same
     without JavaScript. A form that fails comes back with everything typed and the files."""
@@ -264,7 +265,7 @@ SORTS = [
 ]
 
 
-class QueueFilterForm(forms.Form):
+class QueueFilterForm(SingleLineTextMixin, forms.Form):
     """The queue's filters, in the URL (GET), so every view can be bookmarked."""
 
     q = forms.CharField(label=_("Title contains"), required=False, max_length=100)
@@ -330,7 +331,7 @@ class BulkAssignForm(forms.Form):
         return User.objects.get(pk=self.cleaned_data["assignee"])
 
 
-class CannedReplyForm(forms.Form):
+class CannedReplyForm(SingleLineTextMixin, forms.Form):
     kind = forms.ChoiceField(
         label=_("For requests of kind"), required=False, choices=[("", _("Any kind")), *Kind.choices]
     )

@@ -1,0 +1,91 @@
+"""Form pieces every app uses.
+
+Single-line text: a title, a name or a tag list is one line wherever it goes — an e-mail
+subject ("Header values can't contain newlines"), a CSV cell, a page heading. A browser's
+text box cannot hold a line break, but a request can; so every form of the portal mixes in
+SingleLineTextMixin, which folds line breaks and other control characters in its
+single-line fields to a space before the fields are validated. The person sees the folded
+text if the form comes back, and nothing else they typed is changed.
+"""
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
+from django.forms.widgets import Input
+from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext_lazy as _
+
+# Text boxes of one line; a hidden input carries a token, a password is taken as it is.
+SINGLE_LINE_INPUT_TYPES = frozenset({"text", "search", "email", "url", "tel"})
+# C0 and C1 control characters (CR, LF, tab, NUL, ESC …), DEL, and the Unicode line and
+# paragraph separators; a run of them becomes one space.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def fold_single_line(text: str) -> str:
+    """`text` on one line: every run of line breaks and control characters as one space."""
+    return _CONTROL.sub(" ", text)
+
+
+def is_single_line(field: forms.Field) -> bool:
+    """A text field shown as a one-line text box (CharField, EmailField, SlugField …)."""
+    widget = field.widget
+    return (
+        isinstance(field, forms.CharField)
+        and isinstance(widget, Input)
+        and widget.input_type in SINGLE_LINE_INPUT_TYPES
+    )
+
+
+class SingleLineTextMixin:
+    """Put first in a form's bases: `class TitleForm(SingleLineTextMixin, forms.Form)`.
+
+    Folding happens in full_clean(), when the form's fields are final (forms add, remove
+    and change fields in __init__), on a copy of the submitted data: the fields, the
+    form's clean methods and the page that shows the form again all see the folded text."""
+
+    def full_clean(self) -> None:
+        if self.is_bound:
+            self.data = _folded(self)
+        super().full_clean()
+
+
+def _folded(form: forms.BaseForm):
+    data = form.data
+    getlist = getattr(data, "getlist", None)
+    copy = None
+    for name, field in form.fields.items():
+        if field.disabled or not is_single_line(field):
+            continue
+        key = form.add_prefix(name)
+        if key not in data:
+            continue
+        values = getlist(key) if getlist is not None else [data[key]]
+        folded = [fold_single_line(v) if isinstance(v, str) else v for v in values]
+        if folded == values:
+            continue
+        if copy is None:
+            copy = data.copy()  # a QueryDict's copy is mutable
+        if getlist is not None:
+            copy.setlist(key, folded)
+        else:
+            copy[key] = folded[0]
+    return data if copy is None else copy
+
+
+@deconstructible
+class MaxCharactersValidator(MaxLengthValidator):
+    """A length limit for long text, with both numbers written as people read them
+    ("10,000"), so the person knows how much to cut."""
+
+    message = _("Write at most %(limit)s characters; this text has %(count)s.")
+    code = "max_length"
+
+    def __call__(self, value) -> None:
+        length = self.clean(value)
+        if length > self.limit_value:
+            raise ValidationError(
+                self.message, code=self.code, params={"limit": f"{self.limit_value:,}", "count": f"{length:,}"}
+            )
