@@ -8,11 +8,14 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.accounts.selectors import department_list
-from apps.core.forms import SingleLineTextMixin
+from apps.core.forms import MaxCharactersValidator, SingleLineTextMixin
 from apps.ideas.models import AnswerStatus, Attachment, Challenge, Idea
 from apps.ideas.uploads import MAX_FILES, accepted_extensions, prepare_upload
 
 DATETIME_INPUT = "%Y-%m-%dT%H:%M"
+# An idea's details, as long as a support request's description may be. Checked here only:
+# ideas stored before the limit keep their text and are shown and handled as before.
+BODY_MAX_LENGTH = 10_000
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -132,6 +135,8 @@ class IdeaForm(SingleLineTextMixin, forms.Form):
         label=_("Details"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 12}),
+        # A validator, not max_length: the browser's maxlength would cut a long paste silently.
+        validators=[MaxCharactersValidator(BODY_MAX_LENGTH)],
         help_text=_("Markdown: # headings, - lists, **bold**, [link](address)."),
     )
     category = forms.ModelChoiceField(label=_("Category"), queryset=None, required=False)
