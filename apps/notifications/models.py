@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.notifications.registry import kind_get
@@ -59,7 +60,13 @@ class Notification(models.Model):
 
 class Delivery(models.Model):
     """One outgoing message for one notification on one channel: the outbox row that
-    makes delivery idempotent (a task finding it already sent does nothing)."""
+    makes delivery idempotent (a task finding it already sent does nothing).
+
+    pending/digest → sending (claimed and committed before the mail server is called) → sent;
+    a failed send goes back to pending (digest) with its error, and after the last retry to
+    failed. A row pending long after it was due, or sending long after it was claimed, lost
+    its task or its worker: the re-queue job sends it again (services.deliveries_requeue_stale).
+    """
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("E-mail")
@@ -67,6 +74,7 @@ class Delivery(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
         DIGEST = "digest", _("Waiting for the digest")
+        SENDING = "sending", _("Being sent")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
         SKIPPED = "skipped", _("Skipped")
@@ -74,9 +82,14 @@ class Delivery(models.Model):
     notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.EMAIL)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    # Which mail it belongs in, so a claim given up goes back to the right queue.
+    digest = models.BooleanField(_("in the daily digest"), default=False)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # When a task should pick a pending row up: when it was queued, or when its retry is due.
+    due_at = models.DateTimeField(_("due"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
     class Meta:

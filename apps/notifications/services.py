@@ -1,12 +1,18 @@
 import logging
+import re
+import unicodedata
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
 
 from apps.accounts.models import Department, User
 from apps.accounts.selectors import user_list_in_department
@@ -19,6 +25,19 @@ logger = logging.getLogger(__name__)
 
 # Deliveries are queued in chunks so a city-wide broadcast is a few hundred tasks, not 50,000.
 DISPATCH_CHUNK = 200
+# A pending delivery this long past due has lost its task: kombu's filesystem transport deletes
+# a message when a worker fetches it (a killed worker takes it along), and a broker down at
+# commit never got it.
+STALE_PENDING_AFTER = timedelta(minutes=5)
+# A claim this old belongs to a worker that died mid-send. Far longer than one send can take
+# (Graph: three attempts of up to 10 s with backoff and Retry-After), so a slow but living
+# worker is not taken for dead and its mail sent twice.
+CLAIM_TIMEOUT = timedelta(minutes=15)
+# Mail clients show about this much; a longer subject only gets cut off less predictably.
+SUBJECT_MAX_LENGTH = 150
+# What ends a header line or cannot be encoded in one: control characters (CR, LF, TAB, VT,
+# NEL …), Unicode line and paragraph separators, lone surrogates.
+_NOT_IN_A_SUBJECT = {"Cc", "Cs", "Zl", "Zp"}
 
 
 class TransientDeliveryError(Exception):
@@ -58,6 +77,7 @@ def notification_send(
                 status=Delivery.Status.PENDING
                 if modes[n.recipient_id] == EmailMode.IMMEDIATE
                 else Delivery.Status.DIGEST,
+                digest=modes[n.recipient_id] == EmailMode.DIGEST,
             )
             for n in notifications
             if modes[n.recipient_id] != EmailMode.OFF and n.recipient.email
@@ -77,48 +97,76 @@ def deliveries_dispatch(*, delivery_ids: Sequence[int]) -> None:
         notifications_deliver_email.delay(list(delivery_ids[start : start + DISPATCH_CHUNK]))
 
 
+def digests_dispatch(*, user_ids: Sequence[int]) -> None:
+    from apps.notifications.tasks import notifications_send_digest
+
+    for user_id in user_ids:
+        notifications_send_digest.delay(user_id)
+
+
+def mail_subject(text: str) -> str:
+    """Every mail subject is built here: "[DX COE Portal] text", on one line and of bounded
+    length whatever a stored title holds. Django refuses a header with a line break, so a
+    single CR/LF in a title would otherwise fail every mail about it for ever."""
+    subject = f"[{gettext('DX COE Portal')}] {text}"
+    subject = "".join(" " if unicodedata.category(char) in _NOT_IN_A_SUBJECT else char for char in subject)
+    # Only ASCII spaces are merged: an ideographic space in a Japanese title is meant.
+    subject = re.sub(" {2,}", " ", subject).strip()
+    if len(subject) > SUBJECT_MAX_LENGTH:
+        subject = subject[: SUBJECT_MAX_LENGTH - 1].rstrip() + "…"
+    return subject
+
+
 def _render_email(notification: Notification) -> tuple[str, str]:
     user = notification.recipient
     with translation.override(user.language or settings.LANGUAGE_CODE):
         context = {"notification": notification, "user": user, "base_url": settings.PORTAL_BASE_URL}
-        subject = render_to_string("notifications/email/subject.txt", context).strip()
+        # Built in Python, not a template: a template would HTML-escape the title ("R&amp;D").
+        subject = mail_subject(notification.text)
         body = render_to_string("notifications/email/body.txt", context)
     return subject, body
 
 
 def delivery_email_send(*, delivery_id: int) -> bool:
-    """Send one e-mail delivery unless it was sent already. Returns True if sent now.
+    """Send one e-mail delivery unless it was claimed or sent already. Returns True if sent now.
 
-    The row is locked for the whole send, so two workers handed the same delivery
-    (a redelivered task, a duplicate queue entry) send it once.
+    Claim, send, mark, each on its own (call it outside a transaction): the row becomes
+    `sending` in one committed statement, the mail server is called with nothing locked (a
+    slow SMTP or Graph call holds up no other worker), then the row becomes `sent`. A
+    duplicate or redelivered task finds the row claimed or sent and sends nothing. A worker
+    that dies between the mail server's acceptance and the mark leaves the row `sending`;
+    deliveries_requeue_stale() sends it again later, the one case of a possible duplicate.
     """
-    with transaction.atomic():
-        delivery = (
-            Delivery.objects.select_for_update()
-            .select_related("notification__recipient")
-            .filter(pk=delivery_id, channel=Delivery.Channel.EMAIL)
-            .first()
-        )
-        if delivery is None or delivery.status != Delivery.Status.PENDING:
-            return False
+    claimed_at = timezone.now()
+    # One conditional UPDATE is the claim: it holds the row lock for that statement only, and a
+    # second worker waiting on it then finds the row no longer pending.
+    claimed = Delivery.objects.filter(
+        pk=delivery_id, channel=Delivery.Channel.EMAIL, status=Delivery.Status.PENDING
+    ).update(status=Delivery.Status.SENDING, claimed_at=claimed_at, attempts=F("attempts") + 1)
+    if not claimed:
+        return False
+    try:
+        delivery = Delivery.objects.select_related("notification__recipient").get(pk=delivery_id)
         subject, body = _render_email(delivery.notification)
-        delivery.attempts += 1
-        try:
-            EmailMessage(subject, body, to=[delivery.notification.recipient.email]).send()
-        except Exception as exc:
-            error = exc
-            delivery.last_error = str(exc)[:2000]
-            delivery.save(update_fields=["attempts", "last_error"])
-        else:
-            error = None
-            delivery.status = Delivery.Status.SENT
-            delivery.sent_at = timezone.now()
-            delivery.last_error = ""
-            delivery.save(update_fields=["status", "sent_at", "attempts", "last_error"])
-    # Raised after the block so the failed attempt stays recorded.
-    if error is not None:
-        raise TransientDeliveryError(str(error)) from error
+        EmailMessage(subject, body, to=[delivery.notification.recipient.email]).send()
+    except Exception as exc:
+        # Not accepted, so no duplicate is possible: back to pending for the task's retry.
+        # Matched on the claim, in case the re-queue job gave it to another worker meanwhile.
+        Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.SENDING, claimed_at=claimed_at).update(
+            status=Delivery.Status.PENDING, claimed_at=None, due_at=timezone.now(), last_error=str(exc)[:2000]
+        )
+        raise TransientDeliveryError(str(exc)) from exc
+    # Sent is the truth now, whatever happened to the row meanwhile (a slow send re-queued).
+    Delivery.objects.filter(pk=delivery_id).exclude(status=Delivery.Status.SENT).update(
+        status=Delivery.Status.SENT, sent_at=timezone.now(), last_error=""
+    )
     return True
+
+
+def deliveries_postpone(*, delivery_ids: Sequence[int], until: datetime) -> None:
+    """Record when a task's retry of these deliveries is due: the re-queue job leaves them to
+    that retry (and its backoff) until a few minutes after it."""
+    Delivery.objects.filter(pk__in=delivery_ids, status=Delivery.Status.PENDING).update(due_at=until)
 
 
 def delivery_mark_failed(*, delivery_id: int, error: str) -> None:
@@ -128,16 +176,30 @@ def delivery_mark_failed(*, delivery_id: int, error: str) -> None:
 
 
 def digest_send(*, user_id: int) -> int:
-    """One e-mail with every digest-mode notification a user has not been mailed yet."""
+    """One e-mail with every digest-mode notification a user has not been mailed yet.
+
+    Claimed, sent and marked like one delivery (delivery_email_send): the rows are committed
+    as `sending` before the mail server is called, with nothing locked. If the mail fails they
+    wait for the next digest.
+    """
+    claimed_at = timezone.now()
     with transaction.atomic():
-        deliveries = list(
-            Delivery.objects.select_for_update()
-            .select_related("notification__recipient")
+        ids = list(
+            Delivery.objects.select_for_update(of=("self",))
             .filter(notification__recipient_id=user_id, status=Delivery.Status.DIGEST)
-            .order_by("notification__created_at")
+            .values_list("pk", flat=True)
         )
-        if not deliveries:
-            return 0
+        Delivery.objects.filter(pk__in=ids).update(
+            status=Delivery.Status.SENDING, claimed_at=claimed_at, attempts=F("attempts") + 1
+        )
+    if not ids:
+        return 0
+    try:
+        deliveries = list(
+            Delivery.objects.select_related("notification__recipient")
+            .filter(pk__in=ids)
+            .order_by("notification__created_at", "notification_id")
+        )
         user = deliveries[0].notification.recipient
         with translation.override(user.language or settings.LANGUAGE_CODE):
             context = {
@@ -145,15 +207,93 @@ def digest_send(*, user_id: int) -> int:
                 "notifications": [d.notification for d in deliveries],
                 "base_url": settings.PORTAL_BASE_URL,
             }
-            subject = render_to_string("notifications/email/digest_subject.txt", context).strip()
+            count = len(deliveries)
+            subject = mail_subject(
+                ngettext("%(counter)s new notification", "%(counter)s new notifications", count) % {"counter": count}
+            )
             body = render_to_string("notifications/email/digest_body.txt", context)
-        with get_connection() as connection:
-            EmailMessage(subject, body, to=[user.email], connection=connection).send()
-        now = timezone.now()
-        Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
-            status=Delivery.Status.SENT, sent_at=now, attempts=1
+        EmailMessage(subject, body, to=[user.email]).send()
+    except Exception as exc:
+        Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING, claimed_at=claimed_at).update(
+            status=Delivery.Status.DIGEST, claimed_at=None, last_error=str(exc)[:2000]
         )
-    return len(deliveries)
+        raise TransientDeliveryError(str(exc)) from exc
+    Delivery.objects.filter(pk__in=ids).exclude(status=Delivery.Status.SENT).update(
+        status=Delivery.Status.SENT, sent_at=timezone.now(), last_error=""
+    )
+    return len(ids)
+
+
+def deliveries_requeue_stale(*, now: datetime | None = None) -> int:
+    """Beat job: send again what lost its task or its worker. Returns how many rows it queued.
+
+    - `pending` more than STALE_PENDING_AFTER past due: the task is gone (see there). Queued
+      again; should the old task still turn up, the claim makes it send nothing.
+    - `sending` claimed more than CLAIM_TIMEOUT ago: the worker died mid-send, and whether the
+      mail server had accepted the mail is unknown. It goes back to pending (or the digest)
+      and is sent again. This is the only way a mail can be duplicated, so each such mail is
+      logged as a possible duplicate.
+
+    `now` is the moment the job runs as (tests run it as if later).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        # skip_locked: a row locked right now is being marked by a living worker.
+        dead = list(
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(status=Delivery.Status.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
+            .order_by("pk")
+            .values_list("pk", "digest", "claimed_at", "notification__recipient_id")
+        )
+        resend: list[int] = []
+        digests: dict[int, list[int]] = defaultdict(list)
+        for pk, digest, claimed_at, user_id in dead:
+            if digest:
+                digests[user_id].append(pk)
+                continue
+            resend.append(pk)
+            logger.warning(
+                "e-mail delivery %s was claimed at %s by a worker that never finished; "
+                "sending it again (possible duplicate)",
+                pk,
+                claimed_at.isoformat(),
+            )
+        for user_id, pks in digests.items():
+            logger.warning(
+                "digest of deliveries %s for user %s was claimed by a worker that never finished; "
+                "sending it again (possible duplicate)",
+                pks,
+                user_id,
+            )
+        _update_in_chunks(resend, status=Delivery.Status.PENDING, claimed_at=None, due_at=now)
+        _update_in_chunks(
+            [pk for pks in digests.values() for pk in pks], status=Delivery.Status.DIGEST, claimed_at=None
+        )
+
+        lost = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(status=Delivery.Status.PENDING, due_at__lt=now - STALE_PENDING_AFTER)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        # Due again from now: a worker still busy with a long queue gets its few minutes
+        # before these are queued once more.
+        _update_in_chunks(lost, due_at=now)
+        if lost:
+            logger.info("re-queued %s e-mail deliveries whose task was lost", len(lost))
+
+        queue = sorted(resend + lost)
+        if queue:
+            transaction.on_commit(lambda: deliveries_dispatch(delivery_ids=queue))
+        if digests:
+            transaction.on_commit(lambda: digests_dispatch(user_ids=sorted(digests)))
+    return len(queue) + sum(len(pks) for pks in digests.values())
+
+
+def _update_in_chunks(pks: Sequence[int], **values) -> None:
+    # Bounded IN lists: a day-long broker outage can leave tens of thousands of rows.
+    for start in range(0, len(pks), 1000):
+        Delivery.objects.filter(pk__in=pks[start : start + 1000]).update(**values)
 
 
 def notification_mark_read(*, user: User, notification: Notification) -> None:

@@ -1,6 +1,8 @@
 import logging
+from datetime import timedelta
 
 from celery import shared_task
+from django.utils import timezone
 
 from apps.notifications import services
 from apps.notifications.models import Delivery
@@ -27,12 +29,18 @@ def notifications_deliver_email(self, delivery_ids: list[int]) -> None:
             services.delivery_mark_failed(delivery_id=delivery_id, error="gave up after retries")
         return
     # 30 s, 60 s, 120 s … capped at one hour.
-    raise self.retry(args=[failed], countdown=min(30 * 2**self.request.retries, 3600))
+    countdown = min(30 * 2**self.request.retries, 3600)
+    # The re-queue job leaves them to this retry until a few minutes after it is due.
+    services.deliveries_postpone(delivery_ids=failed, until=timezone.now() + timedelta(seconds=countdown))
+    raise self.retry(args=[failed], countdown=countdown)
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def notifications_send_digest(user_id: int) -> None:
-    services.digest_send(user_id=user_id)
+    try:
+        services.digest_send(user_id=user_id)
+    except services.TransientDeliveryError as exc:
+        logger.warning("digest for user %s failed, kept for the next digest: %s", user_id, exc)
 
 
 @shared_task(ignore_result=True)
@@ -46,3 +54,9 @@ def notifications_queue_digests() -> int:
     for user_id in user_ids:
         notifications_send_digest.delay(user_id)
     return len(user_ids)
+
+
+@shared_task(ignore_result=True)
+def notifications_requeue_stale() -> int:
+    """Beat job, every minute: e-mail whose task or worker was lost is sent again."""
+    return services.deliveries_requeue_stale()

@@ -2,109 +2,18 @@
 with the embedded filesystem broker by default, with Redis when REDIS_URL is set
 (CI runs the suite both ways)."""
 
-import os
-import queue
-import subprocess
-import sys
-import threading
-import time
-from pathlib import Path
-
 import pytest
-from django.conf import settings
-from django.db import connection
 from django.urls import reverse
 
 from apps.notifications.models import Delivery
 from apps.notifications.tasks import notifications_deliver_email
-
-ROOT = Path(__file__).resolve().parents[2]
-WAIT_SECONDS = 60
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+from tests.notifications.workers import mails_to, wait_until
 
 
 @pytest.fixture
-def worker(tmp_path):
-    mail_dir = tmp_path / "mail"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(mail_dir),
-        "PORTAL_VAR_DIR": str(settings.VAR_DIR),
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "portal",
-            "worker",
-            "--pool=solo",
-            "--purge",
-            "--loglevel=INFO",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
-    log = []
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        try:
-            line = lines.get(timeout=1)
-        except queue.Empty:
-            if proc.poll() is not None:
-                break
-            continue
-        log.append(line)
-        if " ready." in line:
-            break
-    else:
-        proc.kill()
-        pytest.fail("worker did not start:\n" + "".join(log))
-    if proc.poll() is not None:
-        pytest.fail("worker exited:\n" + "".join(log))
-    yield mail_dir
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
-def wait_until(condition, what: str) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    pytest.fail(f"timed out waiting for {what}")
-
-
-def mails_to(mail_dir: Path) -> list[str]:
-    if not mail_dir.exists():
-        return []
-    return [
-        line.removeprefix("To: ").strip()
-        for path in sorted(mail_dir.iterdir())
-        for line in path.read_text().splitlines()
-        if line.startswith("To: ")
-    ]
+def worker(start_worker, tmp_path):
+    start_worker()
+    return tmp_path / "mail"
 
 
 @pytest.mark.worker

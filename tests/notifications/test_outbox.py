@@ -1,0 +1,359 @@
+"""The e-mail outbox: a delivery is claimed (`sending`) and committed before the mail server
+is called, marked `sent` after it; deliveries the broker lost and claims of a dead worker are
+sent again by the re-queue job, and only those re-sends can ever be a duplicate."""
+
+import logging
+import sqlite3
+from datetime import timedelta
+
+import psycopg
+import pytest
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend
+from django.db import connection
+from django.utils import timezone
+
+from apps.notifications import services, tasks
+from apps.notifications.models import Delivery, Preference
+
+pytestmark = pytest.mark.django_db
+
+
+def send(users, title="防災訓練"):
+    return services.notification_send(recipients=users, kind="announcement", params={"title": title})
+
+
+def deliveries_of(*users):
+    return list(Delivery.objects.filter(notification__recipient__in=users).order_by("notification__recipient_id"))
+
+
+# --- nothing locked while the mail server is called ------------------------------------------
+
+
+def row_as_seen_from_another_connection(delivery_ids: list[int]) -> dict:
+    """What a second database session sees of the rows at this moment, and whether it could
+    take their write lock at once (it cannot while a transaction holds them)."""
+    db = connection.settings_dict
+    placeholders = ", ".join(["%s"] * len(delivery_ids))
+    if connection.vendor == "sqlite":
+        other = sqlite3.connect(db["NAME"], timeout=0, isolation_level=None)
+        try:
+            try:
+                other.execute("BEGIN IMMEDIATE")  # the database-wide write lock, without waiting
+            except sqlite3.OperationalError:
+                locked = True
+            else:
+                locked = False
+            rows = other.execute(
+                f"SELECT status FROM notifications_delivery WHERE id IN ({placeholders.replace('%s', '?')})",
+                delivery_ids,
+            ).fetchall()
+            if not locked:
+                other.execute("ROLLBACK")
+        finally:
+            other.close()
+        return {"statuses": {status for (status,) in rows}, "locked": locked}
+    with psycopg.connect(
+        dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"], port=db["PORT"] or None
+    ) as other:
+        try:
+            rows = other.execute(
+                f"SELECT status FROM notifications_delivery WHERE id IN ({placeholders}) FOR UPDATE NOWAIT",
+                delivery_ids,
+            ).fetchall()
+            locked = False
+        except psycopg.errors.LockNotAvailable:
+            other.rollback()
+            rows = other.execute(
+                f"SELECT status FROM notifications_delivery WHERE id IN ({placeholders})", delivery_ids
+            ).fetchall()
+            locked = True
+        other.rollback()
+    return {"statuses": {status for (status,) in rows}, "locked": locked}
+
+
+class ProbingBackend(EmailBackend):
+    """locmem, but before accepting a message it looks at the outbox rows from another session."""
+
+    delivery_ids: list[int] = []
+    seen: list[dict] = []
+
+    def send_messages(self, messages):
+        ProbingBackend.seen.append(row_as_seen_from_another_connection(ProbingBackend.delivery_ids))
+        return super().send_messages(messages)
+
+
+@pytest.fixture
+def probing_backend(settings):
+    settings.EMAIL_BACKEND = "tests.notifications.test_outbox.ProbingBackend"
+    ProbingBackend.seen = []
+    return ProbingBackend
+
+
+@pytest.mark.django_db(transaction=True)
+def test_while_the_mail_server_is_called_the_delivery_is_committed_as_sending_and_not_locked(
+    probing_backend, staff_user
+):
+    (delivery,) = deliveries_of(*[n.recipient for n in send([staff_user])])
+    probing_backend.delivery_ids = [delivery.pk]
+
+    assert services.delivery_email_send(delivery_id=delivery.pk) is True
+
+    # Another worker (or the re-queue job) sees the claim and is never made to wait on the
+    # mail server: a slow SMTP or Graph call holds no lock.
+    assert probing_backend.seen == [{"statuses": {"sending"}, "locked": False}]
+    delivery.refresh_from_db()
+    assert delivery.status == "sent" and delivery.attempts == 1
+    assert [m.to for m in mail.outbox] == [[staff_user.email]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_digest_mail_is_sent_with_its_rows_committed_as_sending_and_not_locked(probing_backend, staff_user):
+    Preference.objects.create(user=staff_user, kind="announcement", email="digest")
+    send([staff_user], "一件目")
+    send([staff_user], "二件目")
+    probing_backend.delivery_ids = [d.pk for d in deliveries_of(staff_user)]
+
+    assert services.digest_send(user_id=staff_user.pk) == 2
+
+    assert probing_backend.seen == [{"statuses": {"sending"}, "locked": False}]
+    assert {d.status for d in deliveries_of(staff_user)} == {"sent"}
+    assert len(mail.outbox) == 1
+
+
+# --- claims, failures and retries ------------------------------------------------------------
+
+
+def test_a_delivery_claimed_by_another_worker_is_not_sent_again(staff_user):
+    (delivery,) = deliveries_of(*[n.recipient for n in send([staff_user])])
+    Delivery.objects.filter(pk=delivery.pk).update(status="sending", claimed_at=timezone.now())
+
+    assert services.delivery_email_send(delivery_id=delivery.pk) is False
+    assert mail.outbox == []
+
+
+def test_a_failed_send_goes_back_to_pending_with_its_error_and_no_claim(staff_user, monkeypatch):
+    (delivery,) = deliveries_of(*[n.recipient for n in send([staff_user])])
+
+    def smtp_down(self, *args, **kwargs):
+        raise ConnectionRefusedError("SMTP server not answering")
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", smtp_down)
+    with pytest.raises(services.TransientDeliveryError):
+        services.delivery_email_send(delivery_id=delivery.pk)
+
+    delivery.refresh_from_db()
+    assert delivery.status == "pending" and delivery.attempts == 1
+    assert "SMTP server not answering" in delivery.last_error
+    # Nothing was accepted, so the re-queue job has no possible duplicate to send again later.
+    assert delivery.claimed_at is None
+
+
+def run_task_failing_for(failing_ids, delivery_ids, *, retries, monkeypatch):
+    original = services.delivery_email_send
+
+    def flaky(*, delivery_id):
+        if delivery_id in failing_ids:
+            raise services.TransientDeliveryError("busy")
+        return original(delivery_id=delivery_id)
+
+    monkeypatch.setattr(services, "delivery_email_send", flaky)
+    retried = {}
+
+    def fake_retry(*, args, countdown):
+        retried.update(args=args, countdown=countdown)
+        return RuntimeError("retry")
+
+    monkeypatch.setattr(tasks.notifications_deliver_email, "retry", fake_retry)
+    tasks.notifications_deliver_email.push_request(retries=retries)
+    try:
+        tasks.notifications_deliver_email.run(delivery_ids)
+    except RuntimeError:
+        pass
+    finally:
+        tasks.notifications_deliver_email.pop_request()
+    monkeypatch.undo()
+    return retried
+
+
+def test_only_failed_ids_are_retried_and_the_requeue_job_waits_for_their_backoff(
+    user_factory, monkeypatch, django_capture_on_commit_callbacks
+):
+    a, b = user_factory(), user_factory()
+    send([a, b])
+    da, db_ = deliveries_of(a, b)
+    before = timezone.now()
+
+    # The fifth retry waits 30 s × 2⁴ = 8 minutes.
+    retried = run_task_failing_for({db_.pk}, [da.pk, db_.pk], retries=4, monkeypatch=monkeypatch)
+
+    assert retried == {"args": [[db_.pk]], "countdown": 480}
+    assert [m.to for m in mail.outbox] == [[a.email]]
+    queued = []
+    monkeypatch.setattr(services, "deliveries_dispatch", lambda *, delivery_ids: queued.extend(delivery_ids))
+    # The job running 10 minutes later leaves the retry to its backoff (the mail server is
+    # not asked again every few minutes) …
+    with django_capture_on_commit_callbacks(execute=True):
+        services.deliveries_requeue_stale(now=before + timedelta(minutes=10))
+    assert queued == []
+    # … and sends it if the retry has not happened a few minutes after it was due (its
+    # worker died holding it).
+    with django_capture_on_commit_callbacks(execute=True):
+        services.deliveries_requeue_stale(now=before + timedelta(minutes=8 + 6))
+    assert queued == [db_.pk]
+
+
+def test_after_the_last_retry_the_delivery_is_marked_failed_and_not_retried(staff_user, monkeypatch):
+    (delivery,) = deliveries_of(*[n.recipient for n in send([staff_user])])
+
+    retried = run_task_failing_for({delivery.pk}, [delivery.pk], retries=tasks.MAX_RETRIES, monkeypatch=monkeypatch)
+
+    assert retried == {}
+    delivery.refresh_from_db()
+    assert delivery.status == "failed"
+
+
+def test_a_failed_digest_keeps_its_notifications_for_the_next_digest(staff_user, monkeypatch):
+    Preference.objects.create(user=staff_user, kind="announcement", email="digest")
+    send([staff_user], "一件目")
+
+    def smtp_down(self, *args, **kwargs):
+        raise ConnectionRefusedError("SMTP server not answering")
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", smtp_down)
+    with pytest.raises(services.TransientDeliveryError):
+        services.digest_send(user_id=staff_user.pk)
+    monkeypatch.undo()
+
+    assert [d.status for d in deliveries_of(staff_user)] == ["digest"]
+    assert services.digest_send(user_id=staff_user.pk) == 1
+    assert len(mail.outbox) == 1 and "一件目" in mail.outbox[0].body
+
+
+# --- the re-queue job ------------------------------------------------------------------------
+
+
+def test_requeue_job_sends_again_lost_and_dead_claimed_deliveries_and_leaves_fresh_ones_alone(
+    user_factory, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    now = timezone.now()
+    users = [user_factory() for _ in range(8)]
+    Preference.objects.create(user=users[6], kind="announcement", email="digest")
+    Preference.objects.create(user=users[7], kind="announcement", email="digest")
+    send(users)
+    lost, queued_lately, dead_claim, live_claim, done, gave_up, dead_digest, waiting_digest = deliveries_of(*users)
+    Delivery.objects.filter(pk=lost.pk).update(due_at=now - timedelta(minutes=6))
+    Delivery.objects.filter(pk=queued_lately.pk).update(due_at=now - timedelta(minutes=1))
+    Delivery.objects.filter(pk=dead_claim.pk).update(status="sending", claimed_at=now - timedelta(minutes=20))
+    Delivery.objects.filter(pk=live_claim.pk).update(status="sending", claimed_at=now - timedelta(minutes=1))
+    Delivery.objects.filter(pk=done.pk).update(status="sent", due_at=now - timedelta(hours=1))
+    Delivery.objects.filter(pk=gave_up.pk).update(status="failed", due_at=now - timedelta(hours=1))
+    Delivery.objects.filter(pk=dead_digest.pk).update(status="sending", claimed_at=now - timedelta(minutes=20))
+    Delivery.objects.filter(pk=waiting_digest.pk).update(due_at=now - timedelta(hours=1))
+
+    queued, digests = [], []
+    monkeypatch.setattr(services, "deliveries_dispatch", lambda *, delivery_ids: queued.extend(delivery_ids))
+    monkeypatch.setattr(services, "digests_dispatch", lambda *, user_ids: digests.extend(user_ids))
+    caplog.set_level(logging.WARNING, logger="apps.notifications")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.deliveries_requeue_stale(now=now)
+    assert queued == [] and digests == []  # only after commit
+    for callback in callbacks:
+        callback()
+
+    assert sorted(queued) == sorted([lost.pk, dead_claim.pk])
+    assert digests == [users[6].pk]
+    status = {d.pk: d.status for d in deliveries_of(*users)}
+    assert status == {
+        lost.pk: "pending",
+        queued_lately.pk: "pending",
+        dead_claim.pk: "pending",
+        live_claim.pk: "sending",
+        done.pk: "sent",
+        gave_up.pk: "failed",
+        dead_digest.pk: "digest",
+        waiting_digest.pk: "digest",
+    }
+    # The two mails a dead worker may have handed to the mail server are the only possible
+    # duplicates, and each is counted.
+    warnings = [r for r in caplog.records if "possible duplicate" in r.getMessage()]
+    assert len(warnings) == 2 and all(r.levelno == logging.WARNING for r in warnings)
+
+    # A minute later nothing is queued again: the re-queued rows wait their few minutes anew.
+    queued.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.deliveries_requeue_stale(now=now + timedelta(minutes=1))
+    assert queued == []
+
+
+def test_requeue_job_queues_in_chunks_with_ids(many_users, monkeypatch, django_capture_on_commit_callbacks):
+    send(many_users(services.DISPATCH_CHUNK + 1))
+    chunks = []
+    monkeypatch.setattr(tasks.notifications_deliver_email, "delay", lambda ids: chunks.append(ids))
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.notifications_requeue_stale.run()
+    assert chunks == []  # just queued: not stale yet
+    with django_capture_on_commit_callbacks(execute=True):
+        services.deliveries_requeue_stale(now=timezone.now() + timedelta(minutes=6))
+    assert [len(c) for c in chunks] == [services.DISPATCH_CHUNK, 1]
+    assert all(isinstance(i, int) for c in chunks for i in c)
+
+
+def test_a_requeued_dead_claim_is_sent_once_more(staff_user, django_capture_on_commit_callbacks, monkeypatch):
+    (delivery,) = deliveries_of(*[n.recipient for n in send([staff_user])])
+    Delivery.objects.filter(pk=delivery.pk).update(status="sending", claimed_at=timezone.now() - timedelta(hours=1))
+    task = tasks.notifications_deliver_email
+    monkeypatch.setattr(task, "delay", lambda ids: task.run(ids))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.deliveries_requeue_stale()
+
+    delivery.refresh_from_db()
+    assert delivery.status == "sent"
+    assert [m.to for m in mail.outbox] == [[staff_user.email]]
+
+
+# --- subjects --------------------------------------------------------------------------------
+
+
+def test_line_breaks_stored_in_a_title_never_reach_the_subject_and_the_mail_goes_out(user_factory):
+    reader = user_factory(language="en")
+    send([reader], "防災訓練\r\nBcc: everyone@example.jp\n\u2028\x0b\t(再送)")
+    (delivery,) = deliveries_of(reader)
+
+    assert services.delivery_email_send(delivery_id=delivery.pk) is True
+
+    (message,) = mail.outbox
+    assert message.subject == "[DX COE Portal] New announcement: 防災訓練 Bcc: everyone@example.jp (再送)"
+    assert message.message()["Bcc"] is None
+    delivery.refresh_from_db()
+    assert delivery.status == "sent"
+
+
+def test_subject_shows_the_title_as_written(user_factory):
+    reader = user_factory(language="en")
+    send([reader], 'R&D "勉強会" <オンライン>')
+    services.delivery_email_send(delivery_id=deliveries_of(reader)[0].pk)
+    assert mail.outbox[0].subject == '[DX COE Portal] New announcement: R&D "勉強会" <オンライン>'
+
+
+def test_a_very_long_title_gives_a_bounded_subject(user_factory):
+    reader = user_factory(language="ja")
+    send([reader], "長い件名" * 200)
+    services.delivery_email_send(delivery_id=deliveries_of(reader)[0].pk)
+    subject = mail.outbox[0].subject
+    assert subject.startswith("[DX COE ポータル] 新着のお知らせ：長い件名長い件名")
+    assert len(subject) <= services.SUBJECT_MAX_LENGTH and subject.endswith("…")
+
+
+def test_digest_with_a_line_break_in_a_title_is_mailed_with_a_one_line_subject(user_factory):
+    reader = user_factory(language="en")
+    Preference.objects.create(user=reader, kind="announcement", email="digest")
+    send([reader], "一件目\r\n改行")
+    send([reader], "二件目")
+
+    assert services.digest_send(user_id=reader.pk) == 2
+
+    (message,) = mail.outbox
+    assert message.subject == "[DX COE Portal] 2 new notifications"
+    assert "一件目" in message.body
