@@ -18,12 +18,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from apps.core.uploads import DOCUMENTS, IMAGES, validate_upload
+from apps.core.uploads import DOCUMENTS, IMAGES, MAX_IMAGE_PIXELS, too_many_pixels, validate_upload
 
 MAX_FILES = 5
 MAX_SIDE = 2000
-# Decoding a small file can allocate a huge image ("decompression bomb"): refuse early.
-MAX_PIXELS = 40_000_000
 KINDS = IMAGES + DOCUMENTS
 # What each stored kind becomes: GIFs are stored as a still PNG (their first frame).
 _OUTPUT = {"png": ("PNG", "png", ".png"), "jpeg": ("JPEG", "jpeg", ".jpg"), "webp": ("WEBP", "webp", ".webp")}
@@ -55,8 +53,15 @@ def _reencode(upload: UploadedFile, kind: str) -> tuple[bytes, str, str]:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(upload) as image:
-                if image.width * image.height > MAX_PIXELS:
-                    raise ValidationError("too many pixels", code="too_large")
+                # validate_upload has checked this already; decoding a small file can allocate
+                # a huge image ("decompression bomb"), so it is checked again where it matters.
+                if image.width * image.height > MAX_IMAGE_PIXELS:
+                    raise too_many_pixels(upload.name)
+                if kind == "jpeg" and max(image.size) > MAX_SIDE:
+                    # Decoded at 1/2, 1/4 or 1/8 scale, still at least the size kept: a phone
+                    # photo costs a fraction of a full decode.
+                    ratio = MAX_SIDE / max(image.size)
+                    image.draft(None, (round(image.width * ratio), round(image.height * ratio)))
                 image.load()
                 image = ImageOps.exif_transpose(image)
                 if fmt == "JPEG":
@@ -70,15 +75,12 @@ def _reencode(upload: UploadedFile, kind: str) -> tuple[bytes, str, str]:
                 out = io.BytesIO()
                 options = {"quality": 85, "optimize": True} if fmt in ("JPEG", "WEBP") else {"optimize": True}
                 clean.save(out, fmt, **options)
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise too_many_pixels(upload.name) from None
+    except (UnidentifiedImageError, OSError, ValueError):
         raise ValidationError(
             _("“%(name)s” could not be read as an image. It may be damaged.") % {"name": upload.name},
             code="bad_image",
-        ) from None
-    except ValidationError:
-        raise ValidationError(
-            _("“%(name)s” has too many pixels; please use a smaller image.") % {"name": upload.name},
-            code="too_large",
         ) from None
     return out.getvalue(), out_kind, extension
 
