@@ -441,8 +441,18 @@ PUBLIC_NOTES = {"merged", "merged_from", "answered"}
 
 
 def event_list(idea: Idea) -> list[IdeaEvent]:
+    """The idea's history as its viewer may see it; `idea` comes from idea_detail_for_user.
+
+    "Edited after it had received votes" tells that the count is above zero. While the
+    count is hidden from this viewer (idea_detail_for_user blanked `visible_count`; an idea
+    loaded otherwise counts as hidden) such an edit reads as a plain edit, note and all. So
+    the COE sees it once voting has closed, everybody else once the results are published,
+    or always where counts are not hidden."""
+    counts_shown = getattr(idea, "visible_count", None) is not None
     events = list(IdeaEvent.objects.filter(idea=idea).select_related("actor"))
     for event in events:
+        if event.action == "edited_after_votes" and not counts_shown:
+            event.action, event.note = "edited", ""
         event.label = EVENT_LABELS.get(event.action, event.action)
         event.public_note = event.note if event.action in PUBLIC_NOTES else ""
     return events
