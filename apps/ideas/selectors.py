@@ -446,8 +446,8 @@ def event_list(idea: Idea) -> list[IdeaEvent]:
     "Edited after it had received votes" tells that the count is above zero. While the
     count is hidden from this viewer (idea_detail_for_user blanked `visible_count`; an idea
     loaded otherwise counts as hidden) such an edit reads as a plain edit, note and all. So
-    the COE sees it once voting has closed, everybody else once the results are published,
-    or always where counts are not hidden."""
+    the COE sees it once voting has closed, whoever may see the results once they are
+    published, and everybody where counts are not hidden."""
     counts_shown = getattr(idea, "visible_count", None) is not None
     events = list(IdeaEvent.objects.filter(idea=idea).select_related("actor"))
     for event in events:
