@@ -138,7 +138,6 @@ def _people(count: int, departments: list[Department], rng: random.Random):
             employee_number=f"B{i + 1:07d}",
             language="en" if rng.random() < 0.02 else "",
             is_staff=Role.ADMIN in roles,
-            is_superuser=Role.ADMIN in roles,
             # A few leavers: inactive accounts stay in the directory's table.
             is_active=bool(roles) or rng.random() > 0.01,
         )

@@ -14,7 +14,8 @@ def user_roles_set(*, user: User, roles: Iterable[Role | str], source: str, acto
 
     Called by the development sign-in, the admin and, at every SSO sign-in, with the
     roles from Entra ID, so a role removed there is removed here. The Admin role also
-    grants Django admin access. Returns the role names after the change.
+    opens Django admin (`is_staff`); nobody is a superuser, for whom Django would answer
+    every permission yes, the product's rules included. Returns the role names after the change.
     """
     wanted = {Role(r).value for r in roles} | {Role.STAFF.value}
     current = set(user.groups.filter(name__in=Role.values).values_list("name", flat=True))
@@ -32,8 +33,8 @@ def user_roles_set(*, user: User, roles: Iterable[Role | str], source: str, acto
             data={"before": sorted(current), "after": sorted(wanted), "source": source},
         )
     is_admin = Role.ADMIN.value in wanted
-    if user.is_staff != is_admin or user.is_superuser != is_admin:
-        user.is_staff = user.is_superuser = is_admin
+    if user.is_staff != is_admin or user.is_superuser:
+        user.is_staff, user.is_superuser = is_admin, False
         user.save(update_fields=["is_staff", "is_superuser"])
     user.__dict__.pop("roles", None)
     return wanted

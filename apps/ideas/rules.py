@@ -2,13 +2,15 @@
 
 Selectors prefetch `coauthors` on the ideas they return, so the co-author predicates
 cost no query on list pages.
+
+The COE runs challenges and moderates. An administrator manages the site, not the
+challenges: for ideas and votes they have the rights of any member of staff (hidden counts
+stay hidden, drafts stay private), so no rule here names the Admin role.
 """
 
 import rules
 
-from apps.accounts.rules import is_admin, is_coe, is_signed_in
-
-is_coe_or_admin = is_coe | is_admin
+from apps.accounts.rules import is_coe, is_signed_in
 
 APPROVED, MERGED, DRAFT = "approved", "merged", "draft"
 CLOSED_STATES = ("withdrawn", "merged")
@@ -68,7 +70,7 @@ def is_waiting_for_approval(user, idea) -> bool:
 def results_visible(user, challenge) -> bool:
     if challenge is None or not challenge.results_published_at:
         return False
-    return challenge.results_visibility == "all" or is_coe_or_admin(user)
+    return challenge.results_visibility == "all" or is_coe(user)
 
 
 @rules.predicate
@@ -84,25 +86,25 @@ def voting_has_ended(user, challenge) -> bool:
 
 
 rules.add_perm("ideas.view_challenge", is_signed_in)
-rules.add_perm("ideas.manage_challenge", is_coe_or_admin)
+rules.add_perm("ideas.manage_challenge", is_coe)
 rules.add_perm("ideas.add_idea", is_signed_in & accepts_ideas)
-rules.add_perm("ideas.moderate_idea", is_coe_or_admin)
+rules.add_perm("ideas.moderate_idea", is_coe)
 # A draft is the author's own until submitted: not even the COE sees it. An invited
 # co-author sees the idea so they can decide whether to join.
 rules.add_perm(
     "ideas.view_idea",
     is_signed_in
-    & (is_public | is_idea_author | is_idea_coauthor | is_invited_coauthor | (is_coe_or_admin & ~is_draft)),
+    & (is_public | is_idea_author | is_idea_coauthor | is_invited_coauthor | (is_coe & ~is_draft)),
 )
 rules.add_perm("ideas.change_idea", is_signed_in & (is_idea_author | is_idea_coauthor) & is_open_for_edit)
 rules.add_perm("ideas.withdraw_idea", is_signed_in & is_idea_author & is_withdrawable)
 rules.add_perm("ideas.invite_coauthor", is_signed_in & is_idea_author & is_open_for_edit)
 rules.add_perm("ideas.comment_idea", is_signed_in & is_published)
 rules.add_perm("ideas.follow_idea", is_signed_in & is_public)
-rules.add_perm("ideas.hide_comment", is_coe_or_admin)
-rules.add_perm("ideas.merge_idea", is_coe_or_admin)
-rules.add_perm("ideas.answer_idea", is_coe_or_admin)
-rules.add_perm("ideas.hand_over_idea", is_coe_or_admin & is_published)
-rules.add_perm("ideas.view_results", is_signed_in & (results_visible | (is_coe_or_admin & voting_has_ended)))
-rules.add_perm("ideas.publish_results", is_coe_or_admin & voting_has_ended)
-rules.add_perm("ideas.export_results", is_coe_or_admin | (is_signed_in & results_visible))
+rules.add_perm("ideas.hide_comment", is_coe)
+rules.add_perm("ideas.merge_idea", is_coe)
+rules.add_perm("ideas.answer_idea", is_coe)
+rules.add_perm("ideas.hand_over_idea", is_coe & is_published)
+rules.add_perm("ideas.view_results", is_signed_in & (results_visible | (is_coe & voting_has_ended)))
+rules.add_perm("ideas.publish_results", is_coe & voting_has_ended)
+rules.add_perm("ideas.export_results", is_coe | (is_signed_in & results_visible))

@@ -46,7 +46,7 @@ from apps.ideas.models import (
     IdeaEvent,
     Vote,
 )
-from apps.ideas.rules import is_coe_or_admin
+from apps.ideas.rules import is_coe
 
 SORTS = ("new", "popular", "old")
 
@@ -66,7 +66,7 @@ def counts_visible(challenge: Challenge, user, now=None) -> bool:
     if challenge.results_published_at and challenge.results_published_at <= now:
         return user.has_perm("ideas.view_results", challenge)
     if now >= challenge.voting_end:
-        return bool(is_coe_or_admin(user))
+        return bool(is_coe(user))
     return False
 
 

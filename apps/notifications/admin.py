@@ -1,29 +1,14 @@
+"""Outgoing mail, read-only, for an administrator looking into a delivery problem. The
+notifications themselves are their recipients' own and are not shown here."""
+
 from django.contrib import admin
 
-from apps.notifications.models import Announcement, Delivery, Notification, Preference
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "recipient", "kind", "read_at"]
-    list_filter = ["kind"]
-    raw_id_fields = ["recipient", "actor"]
+from apps.accounts.admin import ReadOnlyAdmin
+from apps.notifications.models import Delivery
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "notification", "channel", "status", "attempts", "sent_at"]
+class DeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "channel", "status", "attempts", "sent_at"]
     list_filter = ["status", "channel"]
-    raw_id_fields = ["notification"]
-
-
-@admin.register(Preference)
-class PreferenceAdmin(admin.ModelAdmin):
-    list_display = ["user", "kind", "email"]
-    raw_id_fields = ["user"]
-
-
-@admin.register(Announcement)
-class AnnouncementAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "title", "department", "author"]
-    raw_id_fields = ["author"]
+    fields = ["created_at", "channel", "status", "attempts", "last_error", "sent_at"]

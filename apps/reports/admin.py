@@ -1,11 +1,12 @@
 from django.contrib import admin
 
+from apps.accounts.admin import SiteAdmin
 from apps.core.services import audit_log
 from apps.reports.models import ManagerScope
 
 
 @admin.register(ManagerScope)
-class ManagerScopeAdmin(admin.ModelAdmin):
+class ManagerScopeAdmin(SiteAdmin):
     list_display = ["user", "scope", "updated_at"]
     list_filter = ["scope"]
     search_fields = ["user__username", "user__display_name", "user__email"]

@@ -48,7 +48,7 @@ from apps.support.models import (
     SupportRequest,
     target_state,
 )
-from apps.support.rules import actor_roles, is_coe_or_admin, managed_department_ids
+from apps.support.rules import actor_roles, is_coe, managed_department_ids
 
 BREACHED, NEAR = "breached", "near"
 # Counts on the home page stop here ("99+"): counting every row is the slow part.
@@ -81,7 +81,7 @@ def requests_visible_to(user: User) -> QuerySet[SupportRequest]:
     """Every request for the COE; otherwise the user's own and, for a manager, those of
     the departments they oversee."""
     requests = SupportRequest.objects.all()
-    if is_coe_or_admin(user):
+    if is_coe(user):
         return requests
     visible = Q(requester=user)
     if user.has_role(Role.MANAGER):

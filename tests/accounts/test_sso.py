@@ -141,7 +141,7 @@ def test_roles_follow_entra_at_every_sign_in(client, entra):
     sign_in(client, entra, sub)
     user.refresh_from_db()
     assert roles_of(user) == {"staff", "admin"}
-    assert user.is_staff and user.is_superuser
+    assert user.is_staff and not user.is_superuser
 
     entra.user_set(sub, entra_claims(oid, roles=[], jobTitle="主事"))
     client.logout()
