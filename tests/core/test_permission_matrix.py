@@ -9,9 +9,9 @@ ideas, votes, support requests and ratings (PRODUCT.md): hidden counts stay hidd
 drafts stay private, a rating is the requester's.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Callable
 
 import pytest
 import rules
@@ -136,6 +136,7 @@ def notification(*, recipient):
 # (permission, situation, how to build its object, the roles that may)
 Row = tuple[str, str, Callable[[World], object], frozenset[str]]
 COE_ONLY = frozenset({COE})
+ACCEPTED, INVITED, DECLINED = Coauthor.Status.ACCEPTED, Coauthor.Status.INVITED, Coauthor.Status.DECLINED
 EDITORS = frozenset({COE, ADMIN})  # knowledge and cases are written by the COE and administrators
 
 TABLE: list[Row] = [
@@ -161,9 +162,9 @@ TABLE: list[Row] = [
     ("ideas.view_idea", "someone else's, published", idea(Idea.Status.APPROVED), EVERYONE),
     ("ideas.view_idea", "someone else's draft", idea(Idea.Status.DRAFT), NOBODY),
     ("ideas.view_idea", "my draft", idea(Idea.Status.DRAFT, author="me"), EVERYONE),
-    ("ideas.view_idea", "a draft I co-author", idea(Idea.Status.DRAFT, coauthor=Coauthor.Status.ACCEPTED), EVERYONE),
-    ("ideas.view_idea", "a draft I am invited to", idea(Idea.Status.DRAFT, coauthor=Coauthor.Status.INVITED), EVERYONE),
-    ("ideas.view_idea", "a draft I declined", idea(Idea.Status.DRAFT, coauthor=Coauthor.Status.DECLINED), NOBODY),
+    ("ideas.view_idea", "a draft I co-author", idea(Idea.Status.DRAFT, coauthor=ACCEPTED), EVERYONE),
+    ("ideas.view_idea", "a draft I am invited to", idea(Idea.Status.DRAFT, coauthor=INVITED), EVERYONE),
+    ("ideas.view_idea", "a draft I declined", idea(Idea.Status.DRAFT, coauthor=DECLINED), NOBODY),
     ("ideas.view_idea", "someone else's, waiting for approval", idea(Idea.Status.SUBMITTED), COE_ONLY),
     ("ideas.view_idea", "someone else's, returned", idea(Idea.Status.RETURNED), COE_ONLY),
     ("ideas.view_idea", "someone else's, withdrawn", idea(Idea.Status.WITHDRAWN), COE_ONLY),
@@ -171,13 +172,13 @@ TABLE: list[Row] = [
     ("ideas.change_idea", "my draft", idea(Idea.Status.DRAFT, author="me"), EVERYONE),
     ("ideas.change_idea", "mine, published", idea(Idea.Status.APPROVED, author="me"), EVERYONE),
     ("ideas.change_idea", "mine, withdrawn", idea(Idea.Status.WITHDRAWN, author="me"), NOBODY),
-    ("ideas.change_idea", "one I co-author", idea(Idea.Status.APPROVED, coauthor=Coauthor.Status.ACCEPTED), EVERYONE),
-    ("ideas.change_idea", "one I am only invited to", idea(Idea.Status.APPROVED, coauthor=Coauthor.Status.INVITED), NOBODY),
+    ("ideas.change_idea", "one I co-author", idea(Idea.Status.APPROVED, coauthor=ACCEPTED), EVERYONE),
+    ("ideas.change_idea", "one I am only invited to", idea(Idea.Status.APPROVED, coauthor=INVITED), NOBODY),
     ("ideas.change_idea", "someone else's, published", idea(Idea.Status.APPROVED), NOBODY),
     ("ideas.change_idea", "someone else's draft", idea(Idea.Status.DRAFT), NOBODY),
     ("ideas.withdraw_idea", "mine, published", idea(Idea.Status.APPROVED, author="me"), EVERYONE),
     ("ideas.withdraw_idea", "mine, tally sealed", idea(Idea.Status.APPROVED, author="me", sealed=True), NOBODY),
-    ("ideas.withdraw_idea", "one I co-author", idea(Idea.Status.APPROVED, coauthor=Coauthor.Status.ACCEPTED), NOBODY),
+    ("ideas.withdraw_idea", "one I co-author", idea(Idea.Status.APPROVED, coauthor=ACCEPTED), NOBODY),
     ("ideas.withdraw_idea", "someone else's", idea(Idea.Status.APPROVED), NOBODY),
     ("ideas.invite_coauthor", "mine", idea(Idea.Status.APPROVED, author="me"), EVERYONE),
     ("ideas.invite_coauthor", "someone else's", idea(Idea.Status.APPROVED), NOBODY),
