@@ -70,6 +70,7 @@ def test_worker_killed_after_the_mail_server_accepted_a_mail(start_worker, many_
     assert set(sent_to) == {u.email for u in users}
     duplicated = [email for email, count in sent_to.items() if count > 1]
     # The held mail went out twice: it was accepted, and its worker died before it could say so.
+    print(f"at the kill: {dict(at_kill)}; duplicated mails {len(duplicated)}, warnings {len(warnings)}")
     assert duplicated == [held.email] and sent_to[held.email] == 2
     assert len(warnings) == len(duplicated) == len(sending)
 
@@ -95,6 +96,7 @@ def test_worker_killed_at_an_arbitrary_point_of_a_broadcast(start_worker, many_u
     duplicated = {email for email, count in sent_to.items() if count > 1}
     # A duplicate exactly where the dead worker had a mail accepted but not marked; every row
     # it had claimed is sent again with a warning, so the warnings bound the duplicates.
+    print(f"at the kill: {dict(at_kill)}; duplicated mails {len(duplicated)}, warnings {len(warnings)}")
     assert duplicated == sending & accepted_before_kill
     assert all(count <= 2 for count in sent_to.values())
     assert len(duplicated) <= len(warnings) == len(sending)
