@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -32,7 +32,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     notification = get_object_or_404(Notification, pk=pk)
     if not request.user.has_perm("notifications.view_notification", notification):
-        raise PermissionDenied
+        raise Http404  # not 403: that would tell the notification exists
     services.notification_mark_read(user=request.user, notification=notification)
     if notification.url and url_has_allowed_host_and_scheme(notification.url, allowed_hosts=None):
         return redirect(notification.url)

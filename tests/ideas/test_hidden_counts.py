@@ -57,7 +57,7 @@ def _everything(client, challenge, idea) -> dict[str, str]:
     return {name: response.content.decode() for name, response in pages.items()}
 
 
-@pytest.mark.parametrize("role", [None, Role.COE])
+@pytest.mark.parametrize("role", [None, Role.COE, Role.ADMIN])
 def test_counts_are_absent_everywhere_while_hidden(hidden, user_factory, role):
     challenge, leader, _newer = hidden
     user = user_factory(roles=[role] if role else [])
@@ -111,6 +111,23 @@ def test_counts_are_shown_everywhere_after_the_results_are_published(hidden, use
     cells = _xlsx(client.get(reverse("ideas:export", args=[challenge.pk, "xlsx"])))
     assert [1, 3, leader.pk, "人気のアイデア"] == cells[1][:4]
     assert after  # the window moved only so that the service could seal now
+
+
+@pytest.mark.parametrize(("role", "sees_counts"), [(None, False), (Role.ADMIN, False), (Role.COE, True)])
+def test_after_voting_closes_only_the_coe_sees_counts_until_results(hidden, user_factory, role, sees_counts):
+    """Between the close of voting and the results, the COE prepares the ranking; nobody else,
+    administrators included, sees a count or the ranking."""
+    challenge, leader, _newer = hidden
+    Challenge.objects.filter(pk=challenge.pk).update(
+        voting_end=timezone.now() - timedelta(minutes=5), submission_end=timezone.now() - timedelta(minutes=6)
+    )
+    client = as_user(user_factory(roles=[role] if role else []))
+    pages = _everything(client, challenge, leader)
+    assert any(str(SECRET) in html for html in pages.values()) is sees_counts
+    ranking = client.get(reverse("ideas:results", args=[challenge.pk]))
+    assert ranking.status_code == (200 if sees_counts else 403)
+    export = client.get(reverse("ideas:export", args=[challenge.pk, "csv"]))
+    assert export.status_code == (200 if sees_counts else 403)
 
 
 def test_counts_visible_while_voting_when_not_hidden(challenge_factory, idea_factory, user_factory):

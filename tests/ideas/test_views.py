@@ -54,6 +54,20 @@ def test_author_sees_own_draft_and_coe_sees_submitted_but_not_drafts(client_for,
     assert client_for(coe).get(detail(draft)).status_code == 404
 
 
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.COE])
+def test_someone_elses_draft_is_private_from_administrators_and_the_coe(client_for, idea_factory, user_factory, role):
+    draft = idea_factory(status=Idea.Status.DRAFT, title="まだ下書きのアイデア")
+    client = client_for(user_factory(roles=[role]))
+    assert client.get(detail(draft)).status_code == 404
+    assert client.get(reverse("ideas:idea_edit", args=[draft.pk])).status_code == 404
+    response = client.post(
+        reverse("ideas:idea_edit", args=[draft.pk]), {"action": "save", "title": "書き換え", "summary": "x"}
+    )
+    assert response.status_code == 404
+    draft.refresh_from_db()
+    assert draft.title == "まだ下書きのアイデア"
+
+
 def test_returned_reason_is_shown_to_the_author_only(client_for, idea_factory, user_factory):
     challenge_idea = idea_factory(status=Idea.Status.SUBMITTED)
     coe = user_factory(roles=[Role.COE])

@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from apps.accounts.roles import Role
 from apps.notifications import services
 from apps.notifications.models import Announcement, Notification
 
@@ -31,9 +32,11 @@ def test_opening_marks_read_and_follows_the_link(client_for, staff_user):
     assert n.is_read
 
 
-def test_someone_elses_notification_is_forbidden(client_for, staff_user, user_factory):
+@pytest.mark.parametrize("roles", [[], [Role.ADMIN], [Role.COE]])
+def test_someone_elses_notification_does_not_exist_for_anyone_else(client_for, user_factory, roles):
+    """Not found, not forbidden: a 403 would tell that the notification exists."""
     n = notify(user_factory())
-    assert client_for(staff_user).get(reverse("notifications:open", args=[n.pk])).status_code == 403
+    assert client_for(user_factory(roles=roles)).get(reverse("notifications:open", args=[n.pk])).status_code == 404
     n.refresh_from_db()
     assert not n.is_read
 

@@ -156,6 +156,12 @@ def test_replies_on_closed_requests_and_internal_notes_by_staff_are_refused(make
     with pytest.raises(SupportRuleError) as error:
         services.support_reply_add(request_id=request.pk, author=UserFactory(), body="覗き見")
     assert error.value.status == 404
+    # An administrator is not the COE: no reply, no note on someone else's request.
+    administrator = UserFactory(roles=[Role.ADMIN])
+    for internal in (False, True):
+        with pytest.raises(SupportRuleError):
+            services.support_reply_add(request_id=request.pk, author=administrator, body="管理者", internal=internal)
+    assert request.replies.filter(author=administrator).count() == 0
 
 
 def test_triage_assigns_sets_priority_and_triages_a_new_request(make_request, coe, coe2):
@@ -237,10 +243,17 @@ def test_rating_only_by_the_requester_after_resolution(make_request, requester, 
     with pytest.raises(SupportRuleError) as error:
         services.support_request_rate(request_id=request.pk, actor=coe, rating=5)
     assert error.value.status == 403
+    # A rating is the requester's: an administrator cannot give or overwrite it.
+    with pytest.raises(SupportRuleError):
+        services.support_request_rate(request_id=request.pk, actor=UserFactory(roles=[Role.ADMIN]), rating=1)
     with pytest.raises(SupportRuleError) as error:
         services.support_request_rate(request_id=request.pk, actor=requester, rating=6)
     assert error.value.status == 400
     rated = services.support_request_rate(request_id=request.pk, actor=requester, rating=4, comment="助かりました")
+    assert (rated.rating, rated.rating_comment) == (4, "助かりました")
+    with pytest.raises(SupportRuleError):
+        services.support_request_rate(request_id=request.pk, actor=UserFactory(roles=[Role.ADMIN]), rating=1)
+    rated.refresh_from_db()
     assert (rated.rating, rated.rating_comment) == (4, "助かりました")
     assert "support_rated" in _kinds(coe)
 
