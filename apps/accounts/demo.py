@@ -141,11 +141,16 @@ def seed(stdout) -> None:
                 "department": by_code[person["dept"]],
                 "job_title": person["title"],
                 "employee_number": f"D{10001 + i}",
+                "is_demo": True,
             },
         )
         if was_created:
             user.set_unusable_password()
             user.save(update_fields=["password"])
             created += 1
+        elif not user.is_demo and user.employee_number == f"D{10001 + i}":
+            # Seeded before accounts were flagged (migration 0004): the same person, flag it.
+            user.is_demo = True
+            user.save(update_fields=["is_demo"])
         user_roles_set(user=user, roles=person["roles"], source="demo")
     stdout.write(f"accounts: {len(DEPARTMENTS)} departments, {created} new users ({USER_COUNT} in the demo)")

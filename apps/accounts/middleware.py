@@ -1,14 +1,45 @@
+import ipaddress
 import time
 
 import requests
 from django.conf import settings
-from django.contrib.auth import REDIRECT_FIELD_NAME, logout
+from django.contrib.auth import logout
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponseForbidden
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
+
+from apps.core.params import next_url
+
+
+class LoopbackOnlyMiddleware:
+    """The benchmark's exception to "no local sign-in in production" (portal/settings.py
+    adds this first in the chain only then): a server on which anyone can pick an account
+    answers only this machine. The Host header proves nothing (DJANGO_ALLOWED_HOSTS is
+    checked against what the client sends), so the peer address must be loopback, and a
+    request passed on by a proxy (which may sit on this machine) is refused too."""
+
+    FORWARDED = ("HTTP_X_FORWARDED_FOR", "HTTP_FORWARDED", "HTTP_X_REAL_IP")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not _loopback(request.META.get("REMOTE_ADDR", "")) or any(h in request.META for h in self.FORWARDED):
+            return HttpResponseForbidden(_("This benchmark server answers only requests from its own machine."))
+        return self.get_response(request)
+
+
+def _loopback(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return (mapped or ip).is_loopback
 
 
 class UserLanguageMiddleware:
@@ -82,7 +113,7 @@ class LocalLoginLockdownMiddleware:
                 return None  # the admin sends a signed-in administrator on by itself
             # Signed in without the Admin role: the admin would offer its password form.
             raise PermissionDenied
-        return redirect_to_login(request.GET.get(REDIRECT_FIELD_NAME) or reverse("admin:index"))
+        return redirect_to_login(next_url(request, reverse("admin:index")))
 
 
 class SignInRequiredMiddleware(LoginRequiredMiddleware):

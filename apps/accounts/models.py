@@ -60,6 +60,11 @@ class User(AbstractUser):
         choices=[("ja", "日本語"), ("en", "English")],
         help_text=_("Empty means the browser's language."),
     )
+    # Only these can be chosen on the development sign-in page (PORTAL_LOCAL_LOGIN): an
+    # account created by Entra ID sign-in, bench data or the admin never can.
+    is_demo = models.BooleanField(
+        _("demo account"), default=False, help_text=_("Created by seed_demo for the demo account picker.")
+    )
 
     class Meta:
         verbose_name = _("user")

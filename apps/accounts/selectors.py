@@ -5,8 +5,13 @@ from apps.accounts.roles import Role
 
 
 def user_list_for_demo_sign_in() -> QuerySet[User]:
+    """The accounts the development sign-in page offers and accepts: active accounts that
+    seed_demo created, never one made by an Entra ID sign-in, bench data or the admin."""
     return (
-        User.objects.filter(is_active=True).select_related("department").prefetch_related("groups").order_by("username")
+        User.objects.filter(is_active=True, is_demo=True)
+        .select_related("department")
+        .prefetch_related("groups")
+        .order_by("username")
     )
 
 

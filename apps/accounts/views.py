@@ -2,31 +2,24 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required, login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.accounts.forms import DemoSignInForm, LanguageForm, ProfileForm
-from apps.accounts.models import User
 from apps.accounts.roles import Role
-from apps.accounts.selectors import demo_users_by_role, user_with_department
+from apps.accounts.selectors import demo_users_by_role, user_list_for_demo_sign_in, user_with_department
 from apps.accounts.services import user_language_set
-
-
-def _safe_next(request: HttpRequest, candidate: str | None, default: str) -> str:
-    if candidate and url_has_allowed_host_and_scheme(candidate, {request.get_host()}, request.is_secure()):
-        return candidate
-    return default
+from apps.core.params import next_url, redirect_next
 
 
 @require_POST
 def language_switch(request: HttpRequest) -> HttpResponse:
     form = LanguageForm(request.POST)
-    target = _safe_next(request, request.POST.get("next"), reverse("core:home"))
-    response = HttpResponseRedirect(target)
+    response = redirect_next(request, reverse("core:home"))
     if form.is_valid():
         language = form.cleaned_data["language"]
         if request.user.is_authenticated:
@@ -42,19 +35,20 @@ def language_switch(request: HttpRequest) -> HttpResponse:
 
 
 def demo_sign_in(request: HttpRequest) -> HttpResponse:
-    """Development and demo only: pick a seeded account and sign in as it."""
+    """Development and demo only: pick an account seed_demo made and sign in as it (any
+    other account, an administrator's say, is a 404 even with its id)."""
     if not settings.PORTAL_LOCAL_LOGIN:
         raise Http404
     if request.method == "POST":
         form = DemoSignInForm(request.POST)
         if form.is_valid():
-            user = get_object_or_404(User, pk=form.cleaned_data["user_id"], is_active=True)
+            user = get_object_or_404(user_list_for_demo_sign_in(), pk=form.cleaned_data["user_id"])
             login(request, user, backend="apps.accounts.backends.PasswordBackend")
-            return redirect(_safe_next(request, request.POST.get("next"), reverse("core:home")))
+            return redirect_next(request, reverse("core:home"))
     return render(
         request,
         "accounts/demo_sign_in.html",
-        {"groups": demo_users_by_role(), "next": request.GET.get("next", "")},
+        {"groups": demo_users_by_role(), "next": next_url(request, "")},
     )
 
 

@@ -208,6 +208,40 @@ def test_development_admin_login_also_uses_the_portal_sign_in(client, settings):
     assert response["Location"] == f"{reverse('account_login')}?next=/admin/"
 
 
+@pytest.mark.parametrize("next_value", ["foo", "//evil.example/", "https://evil.example/admin/"])
+def test_admin_sign_in_keeps_only_a_next_path_here(client, entra, next_value):
+    response = client.get("/admin/login/", {"next": next_value})
+    assert response.status_code == 302
+    assert response["Location"] == f"{reverse('account_login')}?next=/admin/"
+
+
+# --- the benchmark's exception -------------------------------------------------------------------
+
+
+@pytest.fixture
+def bench_server(settings):
+    """The middleware production settings put first when `make bench` keeps local sign-in
+    (tests/core/test_settings.py checks that they do)."""
+    settings.MIDDLEWARE = ["apps.accounts.middleware.LoopbackOnlyMiddleware", *settings.MIDDLEWARE]
+    settings.PORTAL_LOCAL_LOGIN = True
+
+
+def test_the_benchmark_server_answers_only_its_own_machine(client, bench_server, user_factory):
+    account = user_factory(is_demo=True)
+    for remote in ("127.0.0.1", "::1", "::ffff:127.0.0.1"):
+        assert client.get(reverse("accounts:demo_sign_in"), REMOTE_ADDR=remote).status_code == 200, remote
+    for remote in ("203.0.113.5", "10.0.0.4", "::ffff:203.0.113.5", "2001:db8::1", ""):
+        assert client.get(reverse("accounts:demo_sign_in"), REMOTE_ADDR=remote).status_code == 403, remote
+        response = client.post(reverse("accounts:demo_sign_in"), {"user_id": account.pk}, REMOTE_ADDR=remote)
+        assert response.status_code == 403
+        assert "_auth_user_id" not in client.session
+    # A proxy on this machine passing on someone else's request: refused too.
+    forwarded = client.get(
+        reverse("accounts:demo_sign_in"), REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.5"
+    )
+    assert forwarded.status_code == 403
+
+
 # --- sessions --------------------------------------------------------------------------------
 
 
@@ -248,7 +282,8 @@ def test_idle_session_expires_and_activity_keeps_it_alive(client, settings, user
 # --- development still works --------------------------------------------------------------------
 
 
-def test_development_sign_in_without_entra(client, settings, staff_user):
+def test_development_sign_in_without_entra(client, settings, user_factory):
+    demo_account = user_factory(is_demo=True)
     settings.PORTAL_LOCAL_LOGIN = True
     settings.PORTAL_SSO_ENABLED = False
     page = client.get(reverse("account_login"))
@@ -256,7 +291,7 @@ def test_development_sign_in_without_entra(client, settings, staff_user):
     html = page.content.decode()
     assert reverse("accounts:demo_sign_in") in html
     assert "oidc/entra" not in html
-    response = client.post(reverse("accounts:demo_sign_in"), {"user_id": staff_user.pk})
+    response = client.post(reverse("accounts:demo_sign_in"), {"user_id": demo_account.pk})
     assert response.status_code == 302
     assert client.get(reverse("accounts:profile")).status_code == 200
     assert client.get(reverse("account_reset_password")).status_code == 200
