@@ -180,7 +180,22 @@ def sign_in_error_response(request: HttpRequest, reason: str):
     return render(request, "socialaccount/authentication_error.html", {"failure": key}, status=status)
 
 
+def _provider_error_raise(response: requests.Response, *args, **kwargs) -> None:
+    """A 5xx from Entra ID (discovery, token endpoint) is Microsoft being unavailable, not
+    a refusal of this sign-in: raised as a requests error, it is "cannot be reached, try
+    again" (503), like a timeout. allauth itself reads any non-200 token answer as a
+    refused code ("could not be verified", 401), which sends people to look for a fault
+    in their account."""
+    if response.status_code >= 500:
+        response.raise_for_status()
+
+
 class EntraSocialAccountAdapter(DefaultSocialAccountAdapter):
+    def get_requests_session(self):
+        session = super().get_requests_session()
+        session.hooks["response"].append(_provider_error_raise)
+        return session
+
     def is_open_for_signup(self, request: HttpRequest, sociallogin: SocialLogin) -> bool:
         # Local sign-up is closed (AccountAdapter); an Entra user gets an account on first sign-in.
         return sociallogin.account.provider == ENTRA_PROVIDER_ID

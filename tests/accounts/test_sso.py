@@ -19,6 +19,7 @@ from tests.accounts.test_sso_fakes import (  # noqa: F401 - fixtures, found by p
     closed_port,
     entra,
     entra_claims,
+    failing_token_endpoint,
     graph_on,
     microsoft,
     oidc_provider,
@@ -386,6 +387,101 @@ def test_token_endpoint_times_out_at_the_callback(client, entra, settings, silen
     assert "cannot be reached" in response.content.decode()
     assert_no_session(client)
     assert not User.objects.filter(socialaccount__uid=oid).exists()
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_token_endpoint_outage_is_cannot_be_reached_not_could_not_be_verified(
+    client, entra, settings, failing_token_endpoint, status
+):
+    """Microsoft answering 5xx is an outage: "try again", 503, audited as unreachable; not
+    "could not be verified" (401), which sends people to look for a fault in their account."""
+    failing_token_endpoint.script("POST", "/oauth2/token", (status, {}))
+    settings.SOCIALACCOUNT_PROVIDERS = providers_with_entra(
+        settings,
+        entra.base_url,
+        openid_configuration_overrides={"token_endpoint": f"{failing_token_endpoint.base_url}/oauth2/token"},
+    )
+    sub, oid = new_user(entra)
+    response = sign_in(client, entra, sub)
+    html = response.content.decode()
+    assert response.status_code == 503
+    assert "Microsoft sign-in cannot be reached" in html and "try again" in html
+    assert "could not be verified" not in html
+    assert_no_session(client)
+    assert not User.objects.filter(socialaccount__uid=oid).exists()
+    assert_failure_logged("unreachable", str(status))
+    assert failing_token_endpoint.calls_to("POST", "/oauth2/token") == 1
+
+
+def test_token_endpoint_outage_page_is_in_japanese(client, entra, settings, failing_token_endpoint):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ja"
+    failing_token_endpoint.script("POST", "/oauth2/token", (503, {}))
+    settings.SOCIALACCOUNT_PROVIDERS = providers_with_entra(
+        settings,
+        entra.base_url,
+        openid_configuration_overrides={"token_endpoint": f"{failing_token_endpoint.base_url}/oauth2/token"},
+    )
+    sub, _ = new_user(entra)
+    response = sign_in(client, entra, sub)
+    assert response.status_code == 503
+    assert "Microsoft のサインインに接続できません" in response.content.decode()
+
+
+def test_a_refused_code_is_still_could_not_be_verified(client, entra, settings, failing_token_endpoint):
+    # 4xx is the provider's answer about this sign-in, not an outage.
+    failing_token_endpoint.script("POST", "/oauth2/token", (400, {}))
+    settings.SOCIALACCOUNT_PROVIDERS = providers_with_entra(
+        settings,
+        entra.base_url,
+        openid_configuration_overrides={"token_endpoint": f"{failing_token_endpoint.base_url}/oauth2/token"},
+    )
+    sub, _ = new_user(entra)
+    response = sign_in(client, entra, sub)
+    assert response.status_code == 401
+    assert "could not be verified" in response.content.decode()
+    assert_failure_logged("rejected")
+
+
+def test_discovery_outage_when_sign_in_starts_is_cannot_be_reached(client, entra, settings, failing_token_endpoint):
+    failing_token_endpoint.script("GET", "/.well-known/openid-configuration", (502, {}))
+    settings.SOCIALACCOUNT_PROVIDERS = providers_with_entra(settings, failing_token_endpoint.base_url)
+    response = sign_in_start(client)
+    assert response.status_code == 503
+    assert "cannot be reached" in response.content.decode()
+    assert_failure_logged("unreachable", "502")
+
+
+# --- what the browser is told ----------------------------------------------------------------
+
+
+def form_action_sources(response) -> list[str]:
+    policy = dict(part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";") if part.strip())
+    return policy["form-action"].split()
+
+
+def test_forms_post_only_to_the_portal_and_the_sign_in_still_reaches_entra(client, entra):
+    """CSP form-action 'self'. The Microsoft button posts to the portal, which redirects to
+    the provider; browsers hold that redirect to form-action too, so the provider's origin
+    (and nothing else) is allowed besides the portal."""
+    page = client.get(reverse("account_login"))
+    sources = form_action_sources(page)
+    assert sources[0] == "'self'"
+    assert f'action="{reverse("openid_connect_login", args=["entra"])}"' in page.content.decode()  # 'self'
+    start = sign_in_start(client)
+    authorize = urlsplit(start["Location"])
+    assert sources[1:] == [f"{authorize.scheme}://{authorize.netloc}"]
+    # ... and the flow completes.
+    sub, _ = new_user(entra)
+    assert client.get(entra.authorize(start["Location"], sub)).status_code == 302
+
+
+def test_signed_in_pages_are_not_stored_by_the_browser(client, entra):
+    sub, _ = new_user(entra)
+    sign_in(client, entra, sub)
+    response = client.get(reverse("accounts:profile"))
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    assert "form-action 'self'" in response["Content-Security-Policy"]
 
 
 # --- sign-out ---------------------------------------------------------------------------------

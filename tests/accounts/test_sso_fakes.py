@@ -375,6 +375,18 @@ def webhook():
 
 
 @pytest.fixture
+def failing_token_endpoint():
+    """A plain-HTTP token endpoint whose answers the test scripts (say, a 503 of an outage):
+    `script("POST", "/oauth2/token", (503, {}))`; its URL is `base_url + "/oauth2/token"`."""
+    fake = MicrosoftFake()
+    server, thread = serve(fake, None)
+    yield fake
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+@pytest.fixture
 def graph_on(settings, microsoft):
     settings.GRAPH_ENABLED = True
     settings.GRAPH_TENANT_ID = TENANT
