@@ -93,9 +93,7 @@ class UserAdmin(SiteAdminMixin, BaseUserAdmin):
         groups = form.cleaned_data.pop("groups", None)
         super().save_related(request, form, formsets, change)
         if groups is not None:
-            user_roles_set(
-                user=form.instance, roles=[g.name for g in groups], source="admin", actor=request.user
-            )
+            user_roles_set(user=form.instance, roles=[g.name for g in groups], source="admin", actor=request.user)
 
 
 @admin.register(AuditEntry)

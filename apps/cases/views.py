@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +16,7 @@ from apps.cases import selectors, services
 from apps.cases.forms import AttachmentForm, CaseFilterForm, CaseForm, ReferenceItemForm, add_service_errors
 from apps.cases.models import Case, Field, HoursMethod, Tool
 from apps.core.downloads import protected_file_response
+from apps.core.params import choice, page_number
 
 PAGE_SIZE = 20
 
@@ -33,7 +34,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     form = CaseFilterForm(request.GET)
     filters = selectors.case_filters_known(form.filters())
     cases = selectors.case_list_for_user(request.user, filters)
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(cases, PAGE_SIZE).get_page(page_number(request))
     facets = selectors.case_facets(user=request.user, filters=filters)
 
     # The selection as (parameter, value) pairs: the base of every link that changes it.
@@ -227,9 +228,7 @@ def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def case_totals(request: HttpRequest) -> HttpResponse:
-    method = request.GET.get("method", "")
-    if method not in HoursMethod.values:
-        method = ""
+    method = choice(request.GET, "method", HoursMethod.values, "")
     return render(
         request,
         "cases/case_totals.html",
@@ -253,9 +252,9 @@ def reference_list(request: HttpRequest) -> HttpResponse:
     items = selectors.reference_items()
     forms_by_kind = {kind: ReferenceItemForm(prefix=kind) for kind in REFERENCE_MODELS}
     if request.method == "POST":
-        kind = request.POST.get("kind")
-        if kind not in REFERENCE_MODELS:
-            raise PermissionDenied
+        kind = choice(request.POST, "kind", REFERENCE_MODELS, "")
+        if not kind:
+            return HttpResponseBadRequest(_("Choose a field or a tool."), content_type="text/plain; charset=utf-8")
         form = forms_by_kind[kind] = ReferenceItemForm(request.POST, prefix=kind)
         if form.is_valid():
             try:

@@ -75,3 +75,19 @@ def page_number(request: HttpRequest) -> int:
     """`?page=`: a positive number, else the first page (Django's paginator clamps the rest)."""
     form = PageForm(request.GET)
     return (form.cleaned_data["page"] or 1) if form.is_valid() else 1
+
+
+def _one_field_form(name: str, field: forms.Field) -> type[forms.Form]:
+    return type("ParamForm", (forms.Form,), {name: field})
+
+
+def choice(data, name: str, allowed, default: str) -> str:
+    """`data[name]` when it is one of `allowed` (a query string or a form post), else `default`."""
+    form = _one_field_form(name, forms.ChoiceField(required=False, choices=[(v, v) for v in allowed]))(data)
+    return (form.cleaned_data[name] or default) if form.is_valid() else default
+
+
+def optional_id(data, name: str) -> int | None:
+    """`data[name]` as an object id, or None when it is missing or not an id."""
+    form = _one_field_form(name, IdField(required=False))(data)
+    return form.cleaned_data[name] if form.is_valid() else None

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts.models import User
 from apps.accounts.selectors import department_list
 from apps.core.forms import MaxCharactersValidator, SingleLineTextMixin
+from apps.core.params import IdField
 from apps.ideas.models import AnswerStatus, Attachment, Challenge, Idea
 from apps.ideas.uploads import MAX_FILES, accepted_extensions, prepare_upload
 
@@ -313,3 +314,15 @@ class AnswerForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("Shown on the idea's page to everyone."),
     )
+
+
+class SimilarIdeaForm(SingleLineTextMixin, forms.Form):
+    """What is being typed into the idea form, for the similar ideas beside it."""
+
+    title = forms.CharField(required=False, max_length=1000)
+    summary = forms.CharField(required=False, max_length=10_000)
+    idea = IdField(required=False)  # the idea being edited: not similar to itself
+
+    def text(self) -> str:
+        self.is_valid()  # a field too long is left out, the other one still counts
+        return f"{self.cleaned_data.get('title', '')} {self.cleaned_data.get('summary', '')}".strip()

@@ -93,8 +93,7 @@ rules.add_perm("ideas.moderate_idea", is_coe)
 # co-author sees the idea so they can decide whether to join.
 rules.add_perm(
     "ideas.view_idea",
-    is_signed_in
-    & (is_public | is_idea_author | is_idea_coauthor | is_invited_coauthor | (is_coe & ~is_draft)),
+    is_signed_in & (is_public | is_idea_author | is_idea_coauthor | is_invited_coauthor | (is_coe & ~is_draft)),
 )
 rules.add_perm("ideas.change_idea", is_signed_in & (is_idea_author | is_idea_coauthor) & is_open_for_edit)
 rules.add_perm("ideas.withdraw_idea", is_signed_in & is_idea_author & is_withdrawable)

@@ -12,10 +12,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.core import params
 from apps.core.downloads import protected_file_response
 from apps.core.fragments import fragment_cached, fragments_render, slot
 from apps.core.markdown import render_markdown
@@ -30,6 +30,7 @@ from apps.ideas.forms import (
     IdeaForm,
     MergeForm,
     ModerateForm,
+    SimilarIdeaForm,
 )
 from apps.ideas.models import Attachment, Challenge, Comment, Idea, Phase
 from apps.ideas.services import IdeaRuleError
@@ -55,10 +56,7 @@ def _challenge_crumb(challenge: Challenge) -> tuple[str, str]:
 
 
 def _back(request: HttpRequest, default: str) -> HttpResponse:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect(default)
+    return params.redirect_next(request, default)
 
 
 def _idea_url(idea: Idea) -> str:
@@ -169,17 +167,19 @@ def idea_list(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "ideas.view_challenge", challenge)
     context = _challenge_context(request, challenge)
     show_counts = context["show_counts"]
-    query = request.GET.copy()
-    if query.get("sort") == "popular" and not show_counts:
-        del query["sort"]  # ignored, not an error: the order would tell the hidden counts
-    form = IdeaFilterForm(query or None, challenge=challenge, show_counts=show_counts)
-    filters = form.cleaned_data if form.is_valid() else {}
+    form = IdeaFilterForm(request.GET or None, challenge=challenge, show_counts=show_counts)
+    filters = {}
+    if form.is_bound:
+        # A value that is not offered is ignored, not an error: "popular" while counts are
+        # hidden (the order would tell them), a category of another challenge, an odd word.
+        form.is_valid()
+        filters = form.cleaned_data
     category = filters.get("category")
     page = selectors.idea_list_page(
         challenge,
         user=request.user,
         show_counts=show_counts,
-        page=request.GET.get("page"),
+        page=str(params.page_number(request)),
         per_page=IDEA_PAGE_SIZE,
         sort=filters.get("sort") or "new",
         category_id=category,
@@ -312,12 +312,13 @@ def _idea_form_response(request, *, form, challenge, idea=None, similar=None, st
 
 
 def _idea_form_post(request: HttpRequest, challenge: Challenge, idea: Idea | None) -> HttpResponse:
-    action = request.POST.get("action", "draft")
+    action = params.choice(request.POST, "action", ["draft", "submit", "save", "similar"], "draft")
     if action == "similar":
         # Without JavaScript: show similar ideas and give the form back exactly as typed.
-        form = IdeaForm(initial=request.POST.dict(), challenge=challenge, idea=idea)
-        text = f"{request.POST.get('title', '')} {request.POST.get('summary', '')}"
-        hits = _similar_hits(request, text, idea.pk if idea else None)
+        form = IdeaForm(request.POST, challenge=challenge, idea=idea)
+        form.is_valid()
+        form.errors.clear()  # not sent yet: no error to show
+        hits = _similar_hits(request, SimilarIdeaForm(request.POST).text(), idea.pk if idea else None)
         return _idea_form_response(request, form=form, challenge=challenge, idea=idea, similar=hits)
     submit = action == "submit"
     form = IdeaForm(request.POST, request.FILES, challenge=challenge, idea=idea, submitting=submit)
@@ -368,9 +369,9 @@ def similar_ideas(request: HttpRequest, pk: int) -> HttpResponse:
     """The htmx fragment beside the title and summary while the author types."""
     challenge = selectors.challenge_get(pk)
     _require(request, "ideas.view_challenge", challenge)
-    exclude = request.GET.get("idea", "")
-    text = f"{request.GET.get('title', '')} {request.GET.get('summary', '')}"
-    hits = _similar_hits(request, text, int(exclude) if exclude.isdigit() else None)
+    form = SimilarIdeaForm(request.GET)
+    text = form.text()
+    hits = _similar_hits(request, text, form.cleaned_data.get("idea"))
     return render(request, "ideas/partials/similar.html", {"similar": hits, "similar_checked": bool(text.strip())})
 
 
@@ -394,7 +395,7 @@ def _vote_context(
             "count": idea.visible_count if hasattr(idea, "visible_count") else None,
             "announce": announce,
             "error": error,
-            "next": request.POST.get("next") or request.get_full_path(),
+            "next": params.next_url(request, request.get_full_path()),
         },
         "budget": budget,
         "challenge": challenge,
@@ -545,7 +546,7 @@ def idea_vote(request: HttpRequest, pk: int) -> HttpResponse:
     The service acts only on a published idea, which every signed-in user may see, so a
     vote that goes through needs no other permission check and no other query; any refusal
     is answered from the idea itself, after the check that the user may see it (else 404)."""
-    withdraw = request.POST.get("action") == "withdraw"
+    withdraw = params.choice(request.POST, "action", ["cast", "withdraw"], "cast") == "withdraw"
     try:
         if withdraw:
             result = services.vote_withdraw(voter=request.user, idea_id=pk)
@@ -567,7 +568,7 @@ def idea_vote(request: HttpRequest, pk: int) -> HttpResponse:
             "is_author": False,
             "count": result.count if selectors.counts_visible(challenge, request.user) else None,
             "announce": announce,
-            "next": request.POST.get("next") or request.get_full_path(),
+            "next": params.next_url(request, request.get_full_path()),
         },
         "budget": selectors.Budget(used=result.used, total=challenge.votes_per_person),
         "challenge": challenge,
@@ -647,7 +648,12 @@ def coauthor_invite(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def coauthor_answer(request: HttpRequest, pk: int) -> HttpResponse:
     idea = selectors.idea_detail_for_user(request.user, pk)
-    accept = request.POST.get("answer") == "accept"
+    answer = params.choice(request.POST, "answer", ["accept", "decline"], "")
+    if not answer:
+        return _refused(
+            request, idea.pk, IdeaRuleError(_("Choose to accept or decline."), code="bad_answer", status=400)
+        )
+    accept = answer == "accept"
     try:
         services.coauthor_answer(idea_id=idea.pk, user=request.user, accept=accept)
     except IdeaRuleError as exc:
@@ -793,7 +799,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     challenge = selectors.challenge_get(pk)
     _require(request, "ideas.view_results", challenge)
     data = selectors.results_for(challenge)
-    page = Paginator(data.ranking, RESULTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(data.ranking, RESULTS_PAGE_SIZE).get_page(params.page_number(request))
     context = _challenge_context(request, challenge)
     context.update(
         {

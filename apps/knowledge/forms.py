@@ -1,12 +1,12 @@
-import contextlib
-
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from apps.accounts.models import User
 from apps.core.forms import SingleLineTextMixin
+from apps.core.params import IdField
 from apps.core.uploads import KINDS, validate_upload
 from apps.knowledge import selectors
 from apps.knowledge.models import Article, ArticleAttachment, Category, Tag
@@ -142,7 +142,7 @@ class ArticleForm(SingleLineTextMixin, forms.Form):
 
 
 class PreviewForm(forms.Form):
-    body = forms.CharField(required=False)
+    body = forms.CharField(required=False, strip=False, widget=forms.Textarea)
 
 
 class FeedbackForm(forms.Form):
@@ -221,11 +221,9 @@ class ReassignForm(forms.Form):
         for field in ("from_user", "to_user"):
             self.fields[field].label_from_instance = lambda u: f"{u.get_full_name()} ({u.username})"
         from_user = self.data.get("from_user") if self.is_bound else self.initial.get("from_user")
-        if from_user:
-            with contextlib.suppress(TypeError, ValueError):
-                self.fields["articles"].queryset = (
-                    Article.objects.filter(owner_id=int(from_user)).defer("body").order_by("title")
-                )
+        owner_id = from_user.pk if isinstance(from_user, User) else _id_or_none(from_user)
+        if owner_id:
+            self.fields["articles"].queryset = Article.objects.filter(owner_id=owner_id).defer("body").order_by("title")
 
     def clean(self):
         data = super().clean()
@@ -234,3 +232,10 @@ class ReassignForm(forms.Form):
         if data.get("scope") == "selected" and not data.get("articles"):
             self.add_error("articles", _("Tick at least one article, or choose “All of their articles”."))
         return data
+
+
+def _id_or_none(value) -> int | None:
+    try:
+        return IdField().clean(value)
+    except ValidationError:
+        return None

@@ -10,11 +10,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
+from apps.core import params
 from apps.core.downloads import protected_file_response
 from apps.core.markdown import render_markdown
 from apps.knowledge import selectors, services
 from apps.knowledge.diff import side_by_side
-from apps.knowledge.forms import ArticleForm, ArticleListFilterForm, FeedbackForm, ReassignForm, SuggestionForm
+from apps.knowledge.forms import (
+    ArticleForm,
+    ArticleListFilterForm,
+    FeedbackForm,
+    PreviewForm,
+    ReassignForm,
+    SuggestionForm,
+)
 from apps.knowledge.models import Article, ArticleAttachment, ArticleRevision
 
 PAGE_SIZE = 20
@@ -43,7 +51,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
         mine=filters.get("owner") == "me",
         sort=filters.get("sort") or "updated",
     )
-    page = Paginator(articles, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(articles, PAGE_SIZE).get_page(params.page_number(request))
     page.object_list = list(page.object_list)
     paths = selectors.category_paths()
     for article in page.object_list:
@@ -128,7 +136,7 @@ def article_create(request: HttpRequest) -> HttpResponse:
     form = ArticleForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if "preview" in request.POST:
-            return _editor_response(request, form=form, preview_html=render_markdown(request.POST.get("body", "")))
+            return _editor_response(request, form=form, preview_html=_preview(request))
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -157,18 +165,16 @@ def article_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request, "knowledge.change_article", article)
     if request.method != "POST":
         initial = ArticleForm.initial_for(article)
-        suggestion_id = request.GET.get("suggestion", "")
-        if suggestion_id.isdigit():
-            suggestion = selectors.suggestion_get(article, int(suggestion_id))
+        suggestion_id = params.optional_id(request.GET, "suggestion")
+        if suggestion_id:
+            suggestion = selectors.suggestion_get(article, suggestion_id)
             if suggestion.proposed_body:
                 initial["body"] = suggestion.proposed_body
         return _editor_response(request, form=ArticleForm(initial=initial, article=article), article=article)
 
     form = ArticleForm(request.POST, request.FILES or None, article=article)
     if "preview" in request.POST:
-        return _editor_response(
-            request, form=form, article=article, preview_html=render_markdown(request.POST.get("body", ""))
-        )
+        return _editor_response(request, form=form, article=article, preview_html=_preview(request))
     if not form.is_valid():
         return _editor_response(request, form=form, article=article)
     data = form.cleaned_data
@@ -190,7 +196,7 @@ def article_edit(request: HttpRequest, pk: int) -> HttpResponse:
     except services.ArticleEditConflict as conflict:
         # Keep everything the user typed; only the version moves on, so saving again is a
         # deliberate choice made after seeing the other change.
-        post = request.POST.copy()
+        post = form.data.copy()
         post["version"] = str(conflict.current.number)
         form = ArticleForm(post, article=conflict.article)
         return _editor_response(request, form=form, article=conflict.article, conflict=conflict, status=409)
@@ -208,9 +214,12 @@ def article_preview(request: HttpRequest) -> HttpResponse:
     posts the whole form to the editor view instead."""
     if not (request.user.has_perm("knowledge.add_article") or request.user.has_perm("knowledge.change_article")):
         raise PermissionDenied
-    return render(
-        request, "knowledge/partials/preview.html", {"preview_html": render_markdown(request.POST.get("body", ""))}
-    )
+    return render(request, "knowledge/partials/preview.html", {"preview_html": _preview(request)})
+
+
+def _preview(request: HttpRequest) -> str:
+    form = PreviewForm(request.POST)
+    return render_markdown(form.cleaned_data["body"] if form.is_valid() else "")
 
 
 TRANSITIONS = {
@@ -276,8 +285,7 @@ def revision_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     article = selectors.article_detail_for_user(request.user, pk)
     _require(request, "knowledge.view_history", article)
     revision = selectors.revision_get(article, number)
-    against_param = request.GET.get("against", "")
-    against_number = int(against_param) if against_param.isdigit() else number - 1
+    against_number = params.optional_id(request.GET, "against") or number - 1
     against = selectors.revision_get(article, against_number) if against_number >= 1 else None
     return render(
         request,
@@ -364,8 +372,8 @@ def suggestion_detail(request: HttpRequest, pk: int, suggestion_pk: int) -> Http
     _require(request, "knowledge.resolve_suggestion", article)
     suggestion = selectors.suggestion_get(article, suggestion_pk)
     if request.method == "POST":
-        decision = request.POST.get("decision")
-        if decision not in ("accept", "decline"):
+        decision = params.choice(request.POST, "decision", ["accept", "decline"], "")
+        if not decision:
             messages.error(request, _("Choose “Mark as done” or “Decline”."))
         else:
             try:
@@ -391,6 +399,13 @@ def suggestion_detail(request: HttpRequest, pk: int, suggestion_pk: int) -> Http
             "breadcrumbs": _crumbs((article.title, article.get_absolute_url()), (_("Edit suggestion"), "")),
         },
     )
+
+
+def _valid_part(data, names) -> dict:
+    """The fields among `names` that hold a valid choice: a step of the form chosen so far."""
+    probe = ReassignForm(data)
+    probe.is_valid()
+    return {name: probe.cleaned_data[name] for name in names if probe.cleaned_data.get(name)}
 
 
 @login_required
@@ -421,9 +436,9 @@ def owners_reassign(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("knowledge:reassign")
         elif "choose" in request.POST:
-            form = ReassignForm(initial={k: request.POST.get(k) for k in ("from_user", "to_user", "scope")})
+            form = ReassignForm(initial=_valid_part(request.POST, ("from_user", "to_user", "scope")))
     else:
-        form = ReassignForm(initial={k: request.GET.get(k) for k in ("from_user", "to_user") if request.GET.get(k)})
+        form = ReassignForm(initial=_valid_part(request.GET, ("from_user", "to_user")))
     return render(
         request,
         "knowledge/reassign.html",

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from apps.core.params import page_number
 from apps.notifications import services
 from apps.notifications.forms import AnnouncementForm, PreferencesForm
 from apps.notifications.models import Notification, Preference
@@ -20,7 +21,7 @@ PAGE_SIZE = 20
 
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(notification_list_for_user(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(notification_list_for_user(request.user), PAGE_SIZE).get_page(page_number(request))
     return render(
         request,
         "notifications/notification_list.html",
@@ -71,7 +72,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def announcement_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(announcement_list_for_user(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(announcement_list_for_user(request.user), PAGE_SIZE).get_page(page_number(request))
     return render(
         request,
         "notifications/announcement_list.html",

@@ -3,6 +3,7 @@ section, a CSV per section and one Excel workbook. Each view checks access, pars
 period form and asks `report_figures` for the same cached figures."""
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -10,6 +11,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from apps.core import params
 from apps.reports.exports import report_xlsx, section_csv
 from apps.reports.figures import CACHE_SECONDS, Report, report_figures
 from apps.reports.forms import ReportFilterForm
@@ -33,7 +35,7 @@ def _report_for(request: HttpRequest, section: str | None = None) -> ReportReque
     report = None
     if form.is_valid():
         report = report_figures(
-            fresh=access.may_refresh and request.GET.get("fresh") == "1",
+            fresh=access.may_refresh and params.choice(request.GET, "fresh", ["1"], "") == "1",
             period=form.period,
             compare=form.comparing,
             department_ids=form.department_ids,
@@ -44,10 +46,9 @@ def _report_for(request: HttpRequest, section: str | None = None) -> ReportReque
     return ReportRequest(access=access, form=form, report=report)
 
 
-def _query_string(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("fresh", None)
-    return query.urlencode()
+def _query_string(form: ReportFilterForm) -> str:
+    """The report's own filters, for links to its sections and exports (not `fresh`)."""
+    return urlencode([(name, value) for name in form.fields for value in form.data.getlist(name)])
 
 
 def _context(request: HttpRequest, found: ReportRequest) -> dict:
@@ -55,7 +56,7 @@ def _context(request: HttpRequest, found: ReportRequest) -> dict:
         "form": found.form,
         "report": found.report,
         "access": found.access,
-        "query": _query_string(request),
+        "query": _query_string(found.form),
         "cache_minutes": CACHE_SECONDS // 60,
     }
 

@@ -4,8 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from apps.search.forms import PAGE_SIZE, SearchForm
-from apps.search.registry import searchable_get
+from apps.search.forms import PAGE_SIZE, SearchForm, SimilarForm
 from apps.search.selectors import MAX_QUERY_CHARS, recent, search, similar
 from apps.search.services import search_query_log
 
@@ -60,11 +59,6 @@ def similar_partial(request: HttpRequest) -> HttpResponse:
     `type` for the content types, `exclude=kind:id` for the object being edited)."""
     if not request.user.has_perm("search.search"):
         raise PermissionDenied
-    text = (request.GET.get("q") or "")[:SIMILAR_MAX_CHARS]
-    types = [t for t in request.GET.getlist("type") if searchable_get(t) is not None]
-    exclude = None
-    kind, _sep, object_id = (request.GET.get("exclude") or "").partition(":")
-    if kind and object_id.isdigit():
-        exclude = (kind, int(object_id))
+    text, types, exclude = SimilarForm(request.GET).cleaned(SIMILAR_MAX_CHARS)
     hits = similar(text, types=types or None, user=request.user, limit=5, exclude=exclude) if text.strip() else []
     return render(request, "search/partials/similar.html", {"hits": hits})

@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts.models import User
 from apps.accounts.selectors import department_list
 from apps.core.forms import SingleLineTextMixin
+from apps.core.params import MAX_ID, IdField
 from apps.support import selectors, uploads
-from apps.support.models import Kind, Priority, Skill, Status, SupportRequest
+from apps.support.models import Kind, Priority, RequestLink, Skill, Status, SupportRequest
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -82,6 +83,18 @@ class LightChoiceField(forms.Field):
         super().__init__(**kwargs)
         self.coerce, self.empty_value = coerce, empty_value
         self.valid: set[str] = set()
+
+    def to_python(self, value) -> str:
+        return "" if value in self.empty_values else str(value)
+
+    def validate(self, value: str) -> None:
+        super().validate(value)
+        if value and value not in self.valid:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+
+    def clean(self, value):
+        value = super().clean(value)
+        return self.coerce(value) if value else self.empty_value
 
     def set_options(self, options: list[tuple], *, choices: selectors.Choices | None = None) -> None:
         """`options`: every option in order; `choices`, when they end with a cached choice
@@ -300,7 +313,11 @@ class QueueFilterForm(SingleLineTextMixin, forms.Form):
         self.choices_keys = [departments.key, getattr(members, "key", "")]  # what the selects show
 
     def filters(self) -> selectors.QueueFilters:
-        data = self.cleaned_data if self.is_valid() else {}
+        """The valid filters; a value that is not an option (an edited URL) is left out."""
+        data = {}
+        if self.is_bound:
+            self.is_valid()  # cleaned_data then holds the fields that are valid
+            data = self.cleaned_data
         return selectors.QueueFilters(
             status=data.get("status") or "open",
             kind=data.get("kind") or "",
@@ -327,6 +344,12 @@ class BulkAssignForm(forms.Form):
         self.fields["requests"].choices = [(v, v) for v in (self.data.getlist("requests") if self.is_bound else [])]
         self.fields["requests"].error_messages["required"] = _("Choose at least one request.")
 
+    def clean_requests(self) -> list[int]:
+        ids = self.cleaned_data["requests"]
+        if any(not 1 <= pk <= MAX_ID for pk in ids):
+            raise ValidationError(_("Choose requests from the list."), code="invalid_choice")
+        return ids
+
     def assignee_user(self) -> User:
         return User.objects.get(pk=self.cleaned_data["assignee"])
 
@@ -352,3 +375,49 @@ class FromIdeaForm(forms.Form):
     priority = forms.TypedChoiceField(
         label=_("Priority"), choices=Priority.choices, coerce=int, initial=Priority.NORMAL
     )
+
+
+# --- query strings and small posts: every value a view reads comes through a form ------------
+
+
+class SimilarQueryForm(SingleLineTextMixin, forms.Form):
+    """What is being typed into the request form, for the matching articles and cases."""
+
+    title = forms.CharField(required=False, max_length=1000)
+    description = forms.CharField(required=False, max_length=100_000)
+    kind = forms.ChoiceField(required=False, choices=Kind.choices)
+
+    def text(self) -> str:
+        self.is_valid()  # a field too long is left out, the other one still counts
+        data = self.cleaned_data
+        return f"{data.get('title', '')} {data.get('description', '')}".strip()
+
+
+class AnsweredForm(SimilarQueryForm):
+    """“This answered my question”: which article or case (`article:12`), and what was typed."""
+
+    answered = forms.CharField(max_length=40)
+
+    def clean_answered(self) -> tuple[str, int]:
+        target_type, _sep, object_id = self.cleaned_data["answered"].partition(":")
+        ids = IdField()
+        if target_type not in RequestLink.Target.values:
+            raise ValidationError(_("Unknown article or case."), code="invalid")
+        try:
+            return target_type, ids.clean(object_id)
+        except ValidationError:
+            raise ValidationError(_("Unknown article or case."), code="invalid") from None
+
+
+class LinkForm(forms.Form):
+    target_type = forms.ChoiceField(choices=RequestLink.Target.choices)
+    object_id = IdField()
+
+
+class StatusChoiceForm(forms.Form):
+    """A status change as posted, before the lifecycle says whether it is allowed for this
+    person (the service explains a refusal better than “not one of the options”)."""
+
+    to_status = forms.ChoiceField(choices=Status.choices)
+    comment = forms.CharField(required=False, max_length=20_000, widget=forms.Textarea)
+    version = forms.IntegerField(min_value=0, max_value=MAX_ID)

@@ -133,7 +133,7 @@ def request_list_for_queue(user: User, filters: QueueFilters, now: datetime | No
         requests = requests.filter(assignee=user)
     elif filters.assignee == "none":
         requests = requests.filter(assignee__isnull=True)
-    elif filters.assignee.isdigit():
+    elif filters.assignee:  # a COE member's id (QueueFilterForm offers only those)
         requests = requests.filter(assignee_id=int(filters.assignee))
     if filters.age in AGES:
         requests = requests.filter(created_at__lt=now - AGES[filters.age])

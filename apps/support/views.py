@@ -14,30 +14,33 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.core import exports
+from apps.core import exports, params
 from apps.core.downloads import protected_file_response
 from apps.core.fragments import fragment_cached, slot
 from apps.core.markdown import render_markdown
 from apps.search.selectors import similar as similar_content
 from apps.support import display, selectors, services
 from apps.support.forms import (
+    AnsweredForm,
     BulkAssignForm,
     CannedReplyForm,
     FromIdeaForm,
+    LinkForm,
     MemberSkillsForm,
     QueueFilterForm,
     RatingForm,
     ReplyForm,
     RequestForm,
+    SimilarQueryForm,
+    StatusChoiceForm,
     TransitionForm,
     TriageForm,
 )
-from apps.support.models import CannedReply, Kind, Priority, RequestLink, Skill
+from apps.support.models import CannedReply, Kind, Priority, Skill
 from apps.support.services import SupportRuleError
 
 PAGE_SIZE = 25
@@ -54,13 +57,6 @@ def _crumbs(*extra: tuple[str, str]) -> list[tuple[str, str]]:
     return [(_("Support"), reverse("support:my_requests")), *extra]
 
 
-def _safe_next(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return default
-
-
 # --- asking ------------------------------------------------------------------------------
 
 
@@ -73,7 +69,7 @@ def _similar_hits(request: HttpRequest, text: str) -> list:
 
 def _ask_response(request: HttpRequest, form: RequestForm, *, status: int = 200, checked: bool = False) -> HttpResponse:
     kept_token = form.keep_files() if form.is_bound else ""
-    text = f"{form.data.get('title', '')} {form.data.get('description', '')}" if form.is_bound else ""
+    text = SimilarQueryForm(form.data).text() if form.is_bound else ""
     return render(
         request,
         "support/request_form.html",
@@ -95,7 +91,7 @@ def ask(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _ask_response(request, RequestForm(user=request.user))
     form = RequestForm(request.POST, request.FILES, user=request.user)
-    if request.POST.get("action") == "check":
+    if params.choice(request.POST, "action", ["check", "send"], "send") == "check":
         form.is_valid()  # cleans the files so good ones can be kept; errors are not shown
         form.errors.clear()
         return _ask_response(request, form, checked=True)
@@ -126,7 +122,7 @@ def ask(request: HttpRequest) -> HttpResponse:
 def similar(request: HttpRequest) -> HttpResponse:
     """The htmx fragment under the form: articles and cases matching what is being typed."""
     _require(request, "support.ask")
-    text = f"{request.GET.get('title', '')} {request.GET.get('description', '')}"
+    text = SimilarQueryForm(request.GET).text()
     return render(
         request,
         "support/partials/similar.html",
@@ -139,16 +135,17 @@ def similar(request: HttpRequest) -> HttpResponse:
 def answered(request: HttpRequest) -> HttpResponse:
     """“This answered my question”: counted instead of a request; the person goes to the answer."""
     _require(request, "support.ask")
-    target_type, _sep, object_id = (request.POST.get("answered") or "").partition(":")
-    if target_type not in RequestLink.Target.values or not object_id.isdigit():
+    form = AnsweredForm(request.POST)
+    if not form.is_valid():
         return HttpResponse(_("Unknown article or case."), status=400, content_type="text/plain; charset=utf-8")
+    target_type, object_id = form.cleaned_data["answered"]
     try:
         deflection = services.deflection_record(
             user=request.user,
             target_type=target_type,
-            object_id=int(object_id),
-            query=f"{request.POST.get('title', '')}\n{request.POST.get('description', '')}".strip(),
-            kind=request.POST.get("kind", ""),
+            object_id=object_id,
+            query=f"{form.cleaned_data['title']}\n{form.cleaned_data['description']}".strip(),
+            kind=form.cleaned_data["kind"],
         )
     except SupportRuleError as exc:
         return HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
@@ -162,14 +159,14 @@ def answered(request: HttpRequest) -> HttpResponse:
 @login_required
 def my_requests(request: HttpRequest) -> HttpResponse:
     _require(request, "support.ask")
-    scope = request.GET.get("scope", "mine")
+    scope = params.choice(request.GET, "scope", ["mine", "department"], "mine")
     can_department = request.user.has_perm("support.view_department")
     if scope == "department" and can_department:
         requests = selectors.request_list_for_department(request.user)
     else:
         scope = "mine"
         requests = selectors.request_list_for_requester(request.user)
-    page = selectors.page_of(requests, request.GET.get("page"), PAGE_SIZE)
+    page = selectors.page_of(requests, params.page_number(request), PAGE_SIZE)
     return render(
         request,
         "support/my_requests.html",
@@ -197,7 +194,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     filters = form.filters()
     now = timezone.now()
     page = selectors.page_of(
-        selectors.request_list_for_queue(request.user, filters, now=now), request.GET.get("page"), PAGE_SIZE, now=now
+        selectors.request_list_for_queue(request.user, filters, now=now),
+        params.page_number(request),
+        PAGE_SIZE,
+        now=now,
     )
 
     def body() -> str:
@@ -238,7 +238,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 @require_POST
 def bulk_assign(request: HttpRequest) -> HttpResponse:
     _require(request, "support.triage")
-    back = _safe_next(request, reverse("support:queue"))
+    back = params.next_url(request, reverse("support:queue"))
     form = BulkAssignForm(request.POST, members=_members())
     if not form.is_valid():
         for errors in form.errors.values():
@@ -342,9 +342,9 @@ def _body_context(request: HttpRequest, support_request, viewer: dict, **forms) 
         reply_form = forms.get("reply_form")
         if reply_form is None:
             initial = {}
-            canned_id = request.GET.get("canned", "")
-            if viewer["can_triage"] and canned_id.isdigit():
-                canned = CannedReply.objects.filter(pk=int(canned_id), is_active=True).first()
+            canned_id = params.optional_id(request.GET, "canned")
+            if viewer["can_triage"] and canned_id:
+                canned = CannedReply.objects.filter(pk=canned_id, is_active=True).first()
                 initial["body"] = canned.body if canned else ""
             reply_form = ReplyForm(initial=initial, user=user, can_internal=viewer["can_internal"])
         context["reply_form"] = reply_form
@@ -441,17 +441,16 @@ def transition(request: HttpRequest, pk: int) -> HttpResponse:
     support_request = selectors.request_for_user(request.user, pk)
     transitions = selectors.transitions_for(support_request, request.user)
     form = TransitionForm(request.POST, transitions=transitions)
-    if not form.is_valid():
-        # A status that is not offered (or none chosen): the service explains why, as a 4xx.
-        to_status = request.POST.get("to_status", "")
-        version = request.POST.get("version", "")
-        if not to_status or not version.isdigit():
+    if form.is_valid():
+        data = form.cleaned_data
+    else:
+        # A status that is not offered to this person: the service explains why, as a 4xx.
+        posted = StatusChoiceForm(request.POST)
+        if not posted.is_valid():
             return _detail_response(
                 request, support_request, status=400, error=_("Choose a new status."), transition_form=form
             )
-        data = {"to_status": to_status, "comment": request.POST.get("comment", ""), "version": int(version)}
-    else:
-        data = form.cleaned_data
+        data = posted.cleaned_data
     try:
         services.support_request_transition(
             request_id=pk,
@@ -462,7 +461,7 @@ def transition(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except SupportRuleError as exc:
         keep = TransitionForm(
-            {**request.POST.dict(), "version": getattr(exc, "current_version", None) or data["version"]},
+            {**data, "version": getattr(exc, "current_version", None) or data["version"]},
             transitions=selectors.transitions_for(selectors.request_get(pk), request.user),
         )
         keep.is_valid()
@@ -569,13 +568,15 @@ def convert(request: HttpRequest, pk: int, target: str) -> HttpResponse:
 @require_POST
 def link(request: HttpRequest, pk: int) -> HttpResponse:
     selectors.request_for_user(request.user, pk)
-    target_type = request.POST.get("target_type", "")
-    object_id = request.POST.get("object_id", "")
-    if target_type not in RequestLink.Target.values or not object_id.isdigit():
+    form = LinkForm(request.POST)
+    if not form.is_valid():
         return _refused(request, pk, SupportRuleError(_("Unknown article or case."), code="bad_target", status=400))
     try:
         services.support_request_link_add(
-            request_id=pk, actor=request.user, target_type=target_type, object_id=int(object_id)
+            request_id=pk,
+            actor=request.user,
+            target_type=form.cleaned_data["target_type"],
+            object_id=form.cleaned_data["object_id"],
         )
     except SupportRuleError as exc:
         return _refused(request, pk, exc)
@@ -672,7 +673,8 @@ def members(request: HttpRequest) -> HttpResponse:
     people = selectors.members_with_skills()
     status = 200
     if request.method == "POST":
-        member = next((m for m in people if str(m.pk) == request.POST.get("member")), None)
+        member_id = params.optional_id(request.POST, "member")
+        member = next((m for m in people if m.pk == member_id), None)
         form = MemberSkillsForm(request.POST, prefix=f"m{member.pk}" if member else None)
         if member is not None and form.is_valid():
             try:

@@ -20,10 +20,7 @@ from tests.factories import UserFactory
 
 ONE_LINE_TYPES = ('type="text"', 'type="search"', 'type="email"', 'type="url"', 'type="tel"')
 # Fields shown as a text box that are not one line of text for a person to type.
-NOT_ONE_LINE = {
-    # Never rendered: the preview posts the article editor's Markdown textarea.
-    ("apps.knowledge.forms", "PreviewForm", "body"),
-}
+NOT_ONE_LINE: set[tuple[str, str, str]] = set()
 
 
 def _form_classes():
