@@ -73,11 +73,16 @@ export REDIS_URL=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/14}
 export CELERY_BROKER_URL=$REDIS_URL
 export DJANGO_DEBUG=0
 export DJANGO_SECRET_KEY="bench-$($BIN/python -c 'import secrets; print(secrets.token_urlsafe(40))')"
-export DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost
 export DJANGO_SECURE_SSL_REDIRECT=0
 export DJANGO_LOG_LEVEL=WARNING
+# Signed in as seeded users with production settings: the one case where production accepts
+# PORTAL_LOCAL_LOGIN=1, and only on loopback (host names here, the server bound to 127.0.0.1
+# below, no proxy in front); the server then refuses requests from any other address.
+export DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost
+export DJANGO_BEHIND_TLS_PROXY=0
 export PORTAL_LOCAL_LOGIN=1
 export PORTAL_BENCH=1
+export PORTAL_RELEASE="bench-$(git rev-parse --short=12 HEAD 2>/dev/null || echo local)"
 
 rm -rf "$RUN_DIR"
 mkdir -p "$RUN_DIR"

@@ -5,6 +5,8 @@ in development mode on SQLite with a filesystem Celery broker. `DJANGO_DEBUG=0`
 switches to production mode, which refuses to start without its secrets.
 """
 
+import os
+import re
 from pathlib import Path
 
 import environ
@@ -13,32 +15,134 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(environ.Env().str("PORTAL_VAR_DIR", default=str(BASE_DIR / "var")))
 
-env = environ.Env()
-env_file = BASE_DIR / ".env"
-if env_file.exists():
-    environ.Env.read_env(env_file)
+
+class Env(environ.Env):
+    """django-environ with the portal's one rule: an empty variable means its documented
+    default. `.env.example` lists every variable, most of them empty; copied verbatim (as
+    `.env` or as exported variables) it must behave as if nothing were set: an empty
+    DATABASE_URL is SQLite, not a KeyError; an empty PORTAL_MEDIA_ROOT is var/media, not
+    the current directory; an empty EMAIL_PORT is 25, not a ValueError."""
+
+    def get_value(self, var, cast=None, default=environ.Env.NOTSET, parse_default=False):
+        if not self.ENVIRON.get(var, "").strip():
+            if default is self.NOTSET:
+                raise ImproperlyConfigured(f"Set the {var} environment variable")
+            return default
+        return super().get_value(var, cast=cast, default=default, parse_default=parse_default)
+
+
+class _DotEnv(environ.Env):
+    ENVIRON: dict[str, str] = {}  # read_env fills this instead of os.environ
+
+
+def _dotenv_load(path: Path) -> None:
+    """`.env` before anything is read (PORTAL_VAR_DIR included). A variable the environment
+    sets wins; one it leaves empty means "the default", so it does not hide `.env`'s value.
+    Written to os.environ so the Celery processes and portal/urls.py see the same values."""
+    if not path.is_file():
+        return
+    _DotEnv.read_env(path)
+    for name, value in _DotEnv.ENVIRON.items():
+        if value.strip() and not os.environ.get(name, "").strip():
+            os.environ[name] = value
+
+
+_dotenv_load(BASE_DIR / ".env")
+env = Env()
+
+
+def _path(value: str) -> Path:
+    """A directory from a variable; a relative one is taken from the project directory, so
+    web, worker and scheduler agree whatever directory each was started in."""
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else BASE_DIR / path
+
+
+def _git_head(base: Path) -> str:
+    """The commit checked out in `base`, read from .git's files (no git process, no network):
+    settings load in every web, worker and management process. "" outside a checkout."""
+    git = base / ".git"
+    try:
+        if git.is_file():  # a linked worktree: "gitdir: <path>"
+            git = (base / git.read_text().partition(":")[2].strip()).resolve()
+        common = git / (git / "commondir").read_text().strip() if (git / "commondir").is_file() else git
+        head = (git / "HEAD").read_text().strip()
+        sha = head
+        if head.startswith("ref: "):
+            ref = head.removeprefix("ref: ")
+            loose = common / ref
+            if loose.is_file():
+                sha = loose.read_text().strip()
+            else:
+                packed = (common / "packed-refs").read_text() if (common / "packed-refs").is_file() else ""
+                sha = next((line.split()[0] for line in packed.splitlines() if line.endswith(f" {ref}")), "")
+    except OSError:
+        return ""
+    return sha[:12] if re.fullmatch(r"[0-9a-f]{40}", sha) else ""
+
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
+VAR_DIR = _path(env.str("PORTAL_VAR_DIR", default=str(BASE_DIR / "var")))
+
+# What this build is called: part of the key of every cached rendering and pickled object
+# (CACHES below), so a deploy never serves what the previous release's templates rendered.
+# Required in production; in development the checked-out commit, else "dev".
+PORTAL_RELEASE = env.str("PORTAL_RELEASE", default=(_git_head(BASE_DIR) or "dev") if DEBUG else "")
+if PORTAL_RELEASE and not re.fullmatch(r"[A-Za-z0-9._+-]{1,64}", PORTAL_RELEASE):
+    raise ImproperlyConfigured(
+        f"PORTAL_RELEASE: {PORTAL_RELEASE!r} must be 1-64 letters, digits, '.', '_', '+' or '-' (a version or commit)."
+    )
+
+# Local sign-in (passwords and the demo account picker): on in development, off in production.
+PORTAL_LOCAL_LOGIN = env.bool("PORTAL_LOCAL_LOGIN", default=DEBUG)
+# `make bench` (bench/run.sh): production settings measured on this machine, signed in as
+# seeded users. The one case where production may keep local sign-in, and only on loopback.
+PORTAL_BENCH = env.bool("PORTAL_BENCH", default=False)
+# Host names that reach only this machine. With PORTAL_BENCH, DJANGO_ALLOWED_HOSTS must be
+# among them, and apps.accounts.middleware.LoopbackOnlyMiddleware refuses any request that
+# does not come from this machine (the Host header alone proves nothing).
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
+_bench_on_loopback = (
+    PORTAL_BENCH
+    and set(env.list("DJANGO_ALLOWED_HOSTS", default=["*"])) <= set(LOOPBACK_HOSTS)
+    and not env.bool("DJANGO_BEHIND_TLS_PROXY", default=False)
+)
 
 # --- production guard --------------------------------------------------------
 # Collected first and reported together so an operator fixes them in one go.
-_missing: list[str] = []
 if not DEBUG:
-    for name in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS"):
-        if not env.str(name, default=""):
-            _missing.append(name)
-    if not env.bool("PORTAL_LOCAL_LOGIN", default=False):
-        for name in ("ENTRA_TENANT_ID", "ENTRA_CLIENT_ID", "ENTRA_CLIENT_SECRET"):
-            if not env.str(name, default=""):
-                _missing.append(name)
+    _missing = [
+        name
+        for name in ("DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "REDIS_URL", "PORTAL_RELEASE")
+        if not env.str(name, default="")
+    ]
+    if not PORTAL_LOCAL_LOGIN:
+        _missing += [
+            name
+            for name in ("ENTRA_TENANT_ID", "ENTRA_CLIENT_ID", "ENTRA_CLIENT_SECRET")
+            if not env.str(name, default="")
+        ]
+    _problems = []
     if _missing:
-        raise ImproperlyConfigured(
-            "Production mode (DJANGO_DEBUG=0) needs these environment variables: "
-            + ", ".join(_missing)
-            + ". See .env.example."
+        _problems.append(
+            "Production mode (DJANGO_DEBUG=0) needs these environment variables: " + ", ".join(_missing) + "."
         )
+    if PORTAL_LOCAL_LOGIN and not _bench_on_loopback:
+        # The picker signs anyone in as any demo account, administrators included.
+        _problems.append(
+            "PORTAL_LOCAL_LOGIN=1 is refused in production mode (DJANGO_DEBUG=0): it lets anyone sign in "
+            "without Microsoft Entra ID. Leave PORTAL_LOCAL_LOGIN empty or 0. (Only `make bench` may use it, "
+            "with PORTAL_BENCH=1 and DJANGO_ALLOWED_HOSTS limited to 127.0.0.1, localhost, [::1].)"
+        )
+    if not env.str("ENTRA_AUTHORITY_URL", default="https://").startswith("https://"):
+        # allauth trusts the ID token because it came over TLS from the token endpoint.
+        _problems.append(
+            "ENTRA_AUTHORITY_URL must start with https:// in production mode: over plain http nothing "
+            "authenticates the ID token."
+        )
+    if _problems:
+        raise ImproperlyConfigured(" ".join(_problems) + " See .env.example.")
 
 SECRET_KEY = env.str(
     "DJANGO_SECRET_KEY",
@@ -58,6 +162,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rules.apps.AutodiscoverRulesConfig",
     "django_htmx",
+    "django_ratelimit",
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -95,6 +200,9 @@ MIDDLEWARE = [
     "apps.accounts.middleware.SignInRequiredMiddleware",
     "apps.accounts.middleware.SignInErrorMiddleware",
 ]
+if not DEBUG and PORTAL_LOCAL_LOGIN:
+    # The benchmark's exception (production guard above): answer this machine only.
+    MIDDLEWARE.insert(0, "apps.accounts.middleware.LoopbackOnlyMiddleware")
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
@@ -146,22 +254,64 @@ elif _db["ENGINE"] in ("django.db.backends.postgresql",):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
-# --- cache and Celery --------------------------------------------------------
+# --- caches ------------------------------------------------------------------
+# Two caches, each shared by every process that reads it: a signal that drops a key in one
+# process must reach the others (a per-process cache kept a role removed at Entra ID alive
+# in the other gunicorn workers for its timeout).
+# - "default": what is derived from the database and the templates (rendered fragments,
+#   pickled objects). Its keys start with the release, so a deploy never serves markup
+#   rendered by the old templates nor unpickles the old classes.
+# - "state": security-relevant state (roles, sessions, rate limits), the same keys in every
+#   release: a node of the new release must be able to drop a role a node of the old one
+#   cached. Dropped on change, never left to expire.
+# With REDIS_URL both live in Redis (required in production); without it, in files under
+# PORTAL_VAR_DIR, which the processes of `make run` (web, worker, scheduler) share on one
+# machine. FileBasedCache culls a third of its files when MAX_ENTRIES is reached, and lists
+# its directory on every write (about 15 ms for 10,000 files here): 10,000 is well above what
+# the demo data set keeps alive (a few thousand fragments, a role entry per user).
 REDIS_URL = env.str("REDIS_URL", default="")
+_release_prefix = f"release:{PORTAL_RELEASE}"
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "apps.core.cache.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "apps.core.cache.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": _release_prefix},
+        "state": {"BACKEND": "apps.core.cache.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "state"},
+    }
     # Sessions read from Redis, written through to the database: one query less on every
-    # page. Only with a cache all processes share: a per-process cache would keep a
-    # signed-out session alive in the other workers.
+    # page. (The file cache would cost about what the database query costs.)
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {
+        alias: {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache" / alias),
+            "KEY_PREFIX": prefix,
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+        for alias, prefix in (("default", _release_prefix), ("state", "state"))
+    }
+SESSION_CACHE_ALIAS = "state"
+# django-ratelimit counts in the state cache (the same counters whatever the release).
+RATELIMIT_USE_CACHE = "state"
+# Its system checks know memcached and django-redis by name (django_ratelimit/checks.py):
+# - W001 "not officially supported" names apps.core.cache.RedisCache: Django's own Redis
+#   backend (extended only in how it holds clients), whose incr() is Redis INCR, atomic
+#   across processes: what the library needs. Silenced.
+# - E003 "does not support atomic increment" names FileBasedCache, rightly: its incr() reads
+#   then writes, so two requests at the same instant may count once and a burst can exceed a
+#   limit by a few requests. Silenced only without REDIS_URL, i.e. in development and the
+#   embedded single-machine mode; production requires Redis, and apps.core.checks
+#   (portal.E002) reports a rate-limit cache without atomic increments there.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"] + ([] if REDIS_URL else ["django_ratelimit.E003"])
+
+# --- Celery --------------------------------------------------------------------
+if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
     # Search result pages are kept under the index's version (apps.search.resultcache);
-    # only with a shared cache: another process's index write must reach every reader.
+    # only with Redis, where it was measured (every index write replaces the version).
     SEARCH_RESULT_CACHE_SECONDS = 600
 else:
     SEARCH_RESULT_CACHE_SECONDS = 0
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CELERY_BROKER_URL = "filesystem://"
     _broker_dir = VAR_DIR / "broker"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -212,7 +362,6 @@ AUTHENTICATION_BACKENDS = [
     "apps.accounts.backends.PasswordBackend",
     "apps.accounts.backends.AllauthBackend",
 ]
-PORTAL_LOCAL_LOGIN = env.bool("PORTAL_LOCAL_LOGIN", default=DEBUG)
 ENTRA_TENANT_ID = env.str("ENTRA_TENANT_ID", default="")
 ENTRA_CLIENT_ID = env.str("ENTRA_CLIENT_ID", default="")
 ENTRA_CLIENT_SECRET = env.str("ENTRA_CLIENT_SECRET", default="")
@@ -226,27 +375,26 @@ if ENTRA_TENANT_ID and (
     raise ImproperlyConfigured(
         "ENTRA_TENANT_ID must be the tenant's GUID (Directory (tenant) ID), not common, organizations or a domain."
     )
-# Overridable for sovereign clouds (login.microsoftonline.us …) and for tests.
-# (`or` defaults: a variable copied empty from .env.example means "the default".)
-ENTRA_AUTHORITY_URL = (
-    env.str("ENTRA_AUTHORITY_URL", default="") or f"https://login.microsoftonline.com/{ENTRA_TENANT_ID}/v2.0"
+# Overridable for sovereign clouds (login.microsoftonline.us …) and for tests; https only
+# in production (the guard above).
+ENTRA_AUTHORITY_URL = env.str(
+    "ENTRA_AUTHORITY_URL", default=f"https://login.microsoftonline.com/{ENTRA_TENANT_ID}/v2.0"
 ).rstrip("/")
 ENTRA_LOGOUT_URL = ENTRA_AUTHORITY_URL.removesuffix("/v2.0") + "/oauth2/v2.0/logout"
 # Which claim carries the portal roles: "roles" (app roles, recommended) or "groups" (group object ids).
-ENTRA_ROLE_CLAIM = env.str("ENTRA_ROLE_CLAIM", default="") or "roles"
+ENTRA_ROLE_CLAIM = env.str("ENTRA_ROLE_CLAIM", default="roles")
 # Claim value -> portal role (staff, coe, manager, admin; see apps.accounts.roles.Role).
-ENTRA_ROLE_MAP: dict[str, str] = (
-    env.dict("ENTRA_ROLE_MAP")
-    if env.str("ENTRA_ROLE_MAP", default="")
-    else {
+ENTRA_ROLE_MAP: dict[str, str] = env.dict(
+    "ENTRA_ROLE_MAP",
+    default={
         "DXPortal.Staff": "staff",
         "DXPortal.COE": "coe",
         "DXPortal.Manager": "manager",
         "DXPortal.Admin": "admin",
-    }
+    },
 )
 # A signed-in user with no mapped role: "staff" lets them in as Staff, "deny" shows a 403 page.
-ENTRA_UNMAPPED = env.str("ENTRA_UNMAPPED", default="") or "staff"
+ENTRA_UNMAPPED = env.str("ENTRA_UNMAPPED", default="staff")
 for _name, _value, _allowed in (
     ("ENTRA_ROLE_CLAIM", ENTRA_ROLE_CLAIM, {"roles", "groups"}),
     ("ENTRA_UNMAPPED", ENTRA_UNMAPPED, {"staff", "deny"}),
@@ -277,7 +425,7 @@ SOCIALACCOUNT_AUTO_SIGNUP = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
 SOCIALACCOUNT_STORE_TOKENS = False
-SOCIALACCOUNT_REQUESTS_TIMEOUT = int(env.str("ENTRA_HTTP_TIMEOUT_SECONDS", default="") or 10)
+SOCIALACCOUNT_REQUESTS_TIMEOUT = env.int("ENTRA_HTTP_TIMEOUT_SECONDS", default=10)
 SOCIALACCOUNT_PROVIDERS: dict = {}
 if PORTAL_SSO_ENABLED:
     SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
@@ -303,17 +451,17 @@ if PORTAL_SSO_ENABLED:
 # Microsoft Graph, app-only through MSAL (apps.accounts.graph). Off unless GRAPH_ENABLED:
 # then nothing calls Microsoft except the sign-in itself.
 GRAPH_ENABLED = env.bool("GRAPH_ENABLED", default=False)
-GRAPH_TENANT_ID = env.str("GRAPH_TENANT_ID", default="") or ENTRA_TENANT_ID
-GRAPH_CLIENT_ID = env.str("GRAPH_CLIENT_ID", default="") or ENTRA_CLIENT_ID
-GRAPH_CLIENT_SECRET = env.str("GRAPH_CLIENT_SECRET", default="") or ENTRA_CLIENT_SECRET
-GRAPH_AUTHORITY_URL = (
-    env.str("GRAPH_AUTHORITY_URL", default="") or f"https://login.microsoftonline.com/{GRAPH_TENANT_ID}"
+GRAPH_TENANT_ID = env.str("GRAPH_TENANT_ID", default=ENTRA_TENANT_ID)
+GRAPH_CLIENT_ID = env.str("GRAPH_CLIENT_ID", default=ENTRA_CLIENT_ID)
+GRAPH_CLIENT_SECRET = env.str("GRAPH_CLIENT_SECRET", default=ENTRA_CLIENT_SECRET)
+GRAPH_AUTHORITY_URL = env.str(
+    "GRAPH_AUTHORITY_URL", default=f"https://login.microsoftonline.com/{GRAPH_TENANT_ID}"
 ).rstrip("/")
-GRAPH_ENDPOINT = (env.str("GRAPH_ENDPOINT", default="") or "https://graph.microsoft.com/v1.0").rstrip("/")
+GRAPH_ENDPOINT = env.str("GRAPH_ENDPOINT", default="https://graph.microsoft.com/v1.0").rstrip("/")
 GRAPH_MAILBOX = env.str("GRAPH_MAILBOX", default="")
-GRAPH_TIMEOUT_SECONDS = float(env.str("GRAPH_TIMEOUT_SECONDS", default="") or 10.0)
-GRAPH_MAX_ATTEMPTS = int(env.str("GRAPH_MAX_ATTEMPTS", default="") or 3)
-GRAPH_RETRY_BACKOFF_SECONDS = float(env.str("GRAPH_RETRY_BACKOFF_SECONDS", default="") or 1.0)
+GRAPH_TIMEOUT_SECONDS = env.float("GRAPH_TIMEOUT_SECONDS", default=10.0)
+GRAPH_MAX_ATTEMPTS = env.int("GRAPH_MAX_ATTEMPTS", default=3)
+GRAPH_RETRY_BACKOFF_SECONDS = env.float("GRAPH_RETRY_BACKOFF_SECONDS", default=1.0)
 if GRAPH_ENABLED and not (GRAPH_TENANT_ID and GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET):
     raise ImproperlyConfigured(
         "GRAPH_ENABLED=1 needs ENTRA_* (or GRAPH_TENANT_ID, GRAPH_CLIENT_ID, GRAPH_CLIENT_SECRET)."
@@ -342,7 +490,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # Uploads are never served directly: each app streams them through a view that checks permission.
 MEDIA_URL = "/media/"
-MEDIA_ROOT = Path(env.str("PORTAL_MEDIA_ROOT", default=str(VAR_DIR / "media")))
+MEDIA_ROOT = _path(env.str("PORTAL_MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -361,7 +509,7 @@ EMAIL_BACKEND = env.str(
         "django.core.mail.backends.filebased.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend"
     ),
 )
-EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
+EMAIL_FILE_PATH = str(_path(env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))))
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
@@ -406,7 +554,7 @@ PORTAL_CSP_FRAME_SRC = sorted(f"https://{host}" for host in _frame_hosts)
 PORTAL_UPLOAD_MAX_BYTES = env.int("PORTAL_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 # Days after its resolution during which a support request can be reopened (then it is closed).
 SUPPORT_REOPEN_DAYS = env.int("SUPPORT_REOPEN_DAYS", default=14)
-REPORTS_MANAGER_DEFAULT_SCOPE = env.str("REPORTS_MANAGER_DEFAULT_SCOPE", default="") or "all"  # "all" | "own"
+REPORTS_MANAGER_DEFAULT_SCOPE = env.str("REPORTS_MANAGER_DEFAULT_SCOPE", default="all")  # "all" | "own"
 # Sections of a report built at once, each on its own database connection (PostgreSQL); 1 = one after another.
 REPORTS_PARALLEL_SECTIONS = env.int("REPORTS_PARALLEL_SECTIONS", default=4)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

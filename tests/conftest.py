@@ -1,4 +1,6 @@
 import copy
+import shutil
+import tempfile
 import uuid
 
 import pytest
@@ -9,13 +11,26 @@ from tests.factories import AnnouncementFactory, DepartmentFactory, UserFactory
 
 @pytest.fixture(autouse=True)
 def _own_cache_namespace(settings):
-    """Each test starts with an empty cache. Tests roll their database back and reuse ids;
-    a cache is not rolled back, and its entries (roles, choice lists, fragments) would leak
-    into the next test. A key prefix per test isolates them without flushing a Redis that
-    another test process shares."""
+    """Each test starts with empty caches, both of them ("default" and "state"). Tests roll
+    their database back and reuse ids; a cache is not rolled back, and its entries (roles,
+    choice lists, fragments) would leak into the next test. A key prefix per test and alias
+    isolates them without flushing a Redis that another test process shares; the embedded
+    file caches get a directory of their own, removed after the test."""
     caches = copy.deepcopy(settings.CACHES)
-    caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex[:12]}"
+    test_id = uuid.uuid4().hex[:12]
+    directory = None
+    for alias, config in caches.items():
+        config["KEY_PREFIX"] = f"test-{test_id}-{alias}"
+        if config["BACKEND"].endswith(".FileBasedCache"):
+            if directory is None:
+                base = settings.VAR_DIR / "test-caches"
+                base.mkdir(parents=True, exist_ok=True)
+                directory = tempfile.mkdtemp(prefix=f"{test_id}-", dir=base)
+            config["LOCATION"] = f"{directory}/{alias}"
     settings.CACHES = caches
+    yield
+    if directory is not None:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture

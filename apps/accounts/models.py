@@ -1,7 +1,7 @@
 from functools import cached_property
 
 from django.contrib.auth.models import AbstractUser
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -90,11 +90,13 @@ class User(AbstractUser):
 
     @cached_property
     def roles(self) -> frozenset[str]:
-        """Role names, kept on the instance for the request and in the shared cache between
-        requests (every page needs them for the navigation); a change of the user's groups
-        drops the cached copy (apps.accounts.signals), the timeout bounds anything missed."""
+        """Role names, kept on the instance for the request and in the shared "state" cache
+        between requests (every page needs them for the navigation); a change of the user's
+        groups drops the cached copy in every process and release (apps.accounts.signals),
+        the timeout bounds anything missed."""
         if not self.is_active:
             return frozenset()
+        cache = caches["state"]
         key = self.roles_cache_key
         names = cache.get(key)
         if names is None:

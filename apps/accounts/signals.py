@@ -1,8 +1,9 @@
 """Keep the cached role names (User.roles) in step with group membership, whichever side
 changes it: user_roles_set, the admin's user form (user.groups) or the group form
-(group.user_set)."""
+(group.user_set). The cached copies live in the "state" cache, which every process and
+every release shares (portal/settings.py), so the drop reaches them all."""
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import transaction
 
 
@@ -24,6 +25,7 @@ def roles_cache_drop(sender, instance, action, reverse, pk_set, **kwargs) -> Non
     for user in users:
         user.__dict__.pop("roles", None)
     keys = [user.roles_cache_key for user in users]
+    cache = caches["state"]
     cache.delete_many(keys)
     # Again after the commit: a request in between may have cached the old roles.
     transaction.on_commit(lambda: cache.delete_many(keys))
@@ -32,5 +34,6 @@ def roles_cache_drop(sender, instance, action, reverse, pk_set, **kwargs) -> Non
 def roles_cache_drop_group_deleted(sender, instance, **kwargs) -> None:
     """Deleting a group removes its memberships without an m2m signal."""
     keys = [user.roles_cache_key for user in instance.user_set.only("pk", "date_joined")]
+    cache = caches["state"]
     cache.delete_many(keys)
     transaction.on_commit(lambda: cache.delete_many(keys))

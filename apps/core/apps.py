@@ -10,6 +10,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.urls import register_converter
 
+        from apps.core import checks  # noqa: F401 - registers the portal's system checks
         from apps.core.params import IdConverter
 
         # Before any URLconf is imported: every app's patterns use <id:pk>.

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.sessions.models import Session
-from django.core.cache import cache
+from django.core.cache import caches
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -273,7 +273,7 @@ def test_idle_session_expires_and_activity_keeps_it_alive(client, settings, user
     Session.objects.filter(pk=key).update(expire_date=timezone.now() - dt.timedelta(seconds=1))
     store = import_module(django_settings.SESSION_ENGINE).SessionStore(session_key=key)
     if hasattr(store, "cache_key"):
-        cache.delete(store.cache_key)
+        caches[django_settings.SESSION_CACHE_ALIAS].delete(store.cache_key)
     response = client.get(reverse("accounts:profile"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
@@ -317,6 +317,8 @@ PRODUCTION_ENV = {
     "ENTRA_CLIENT_ID": "7d3e9b1a-2c4f-4e6a-8b0d-1f3a5c7e9b2d",
     "ENTRA_CLIENT_SECRET": "a-client-secret",
     "DJANGO_BEHIND_TLS_PROXY": "1",
+    "REDIS_URL": "redis://127.0.0.1:6379/15",
+    "PORTAL_RELEASE": "2026.12.1",
 }
 
 

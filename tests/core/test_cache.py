@@ -1,13 +1,83 @@
+import json
 import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
 
 import pytest
 from django.core.cache import caches
+from django.test import RequestFactory
+from django_ratelimit.core import is_ratelimited
 
+from apps.accounts.models import User
+from apps.accounts.roles import Role
+from apps.accounts.services import user_roles_set
 from apps.core.cache import RedisCache
+from apps.core.fragments import fragment_cached
 
-pytestmark = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs Redis (REDIS_URL)")
+ROOT = Path(__file__).resolve().parents[2]
+needs_redis = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs Redis (REDIS_URL)")
 
 
+def caches_of_release(release: str, var_dir: Path) -> dict:
+    """CACHES as the settings module builds them for a node of `release` (with this run's
+    REDIS_URL, if any; else the embedded file caches in `var_dir`)."""
+    env = {**os.environ, "PORTAL_RELEASE": release, "PORTAL_VAR_DIR": str(var_dir)}
+    code = "from django.conf import settings; import json; print(json.dumps(settings.CACHES))"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.django_db
+def test_a_new_release_renders_afresh_but_drops_roles_the_old_one_cached(settings, tmp_path, user_factory):
+    """Rolling deploy: nodes of two releases share the cache. Markup the old templates rendered
+    is not served by the new release (the fragment key names the template, not its content);
+    a role removed by a node of the new release is gone for the old release's nodes too."""
+    old, new = caches_of_release("2026.11.0", tmp_path), caches_of_release("2026.12.0", tmp_path)
+    name = f"test/fragment-{uuid.uuid4().hex}.html"
+    user = user_factory(roles=[Role.COE])
+
+    settings.CACHES = old
+    assert fragment_cached(name, {"id": 1}, lambda: "<p>old template</p>") == "<p>old template</p>"
+    assert User.objects.get(pk=user.pk).roles == {"staff", "coe"}  # cached by the old node
+
+    settings.CACHES = new
+    assert fragment_cached(name, {"id": 1}, lambda: "<p>new template</p>") == "<p>new template</p>"
+    user_roles_set(user=User.objects.get(pk=user.pk), roles=[], source="test")
+
+    settings.CACHES = old
+    assert User.objects.get(pk=user.pk).roles == {"staff"}
+    assert fragment_cached(name, {"id": 1}, lambda: "<p>again</p>") == "<p>old template</p>"
+
+
+@pytest.mark.django_db
+def test_rate_limits_count_in_the_shared_state_cache_whatever_the_release(settings, tmp_path, user_factory):
+    """django-ratelimit accepts the cache the settings give it (Redis, or the embedded file
+    cache), and its counters are not reset by a deploy."""
+    user = user_factory()
+    request = RequestFactory().post("/ideas/1/vote/")
+    request.user = user
+    group = f"test-{uuid.uuid4().hex}"
+    old, new = caches_of_release("2026.11.0", tmp_path), caches_of_release("2026.12.0", tmp_path)
+
+    def limited(config: dict) -> bool:
+        settings.CACHES = config
+        return is_ratelimited(request, group=group, key="user", rate="2/h", method="POST", increment=True)
+
+    assert [limited(old), limited(old), limited(new)] == [False, False, True]
+    assert settings.RATELIMIT_USE_CACHE == "state"
+
+
+@needs_redis
 def test_redis_cache_reuses_one_client_and_still_reads_and_writes():
     cache = RedisCache(os.environ["REDIS_URL"], {"KEY_PREFIX": "test-client-reuse"})
     cache.set("a", {"value": 1}, 30)
@@ -18,8 +88,10 @@ def test_redis_cache_reuses_one_client_and_still_reads_and_writes():
     assert cache.get("a") is None
     assert cache._cache.get_client() is cache._cache.get_client(write=True)
     assert caches["default"].__class__ is RedisCache  # what settings use with REDIS_URL
+    assert caches["state"].__class__ is RedisCache
 
 
+@needs_redis
 def test_clear_deletes_only_this_caches_keys():
     """REDIS_URL's database also holds Celery's queues (and, in tests, other processes' keys):
     clearing the cache must not flush it."""
