@@ -538,6 +538,9 @@ if not DEBUG:
     if env.bool("DJANGO_BEHIND_TLS_PROXY", default=False):
         # Without it the OIDC redirect URI becomes http:// and Entra refuses it.
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+        # Rate limits before sign-in count per address: the client's, which the proxy
+        # appended to X-Forwarded-For, not the proxy's own (one limit for everybody).
+        RATELIMIT_IP_META_KEY = "apps.core.middleware.client_address"
 # The health probe is fetched by load balancers over plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 

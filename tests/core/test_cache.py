@@ -6,6 +6,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import caches
 from django.test import RequestFactory
 from django_ratelimit.core import is_ratelimited
@@ -75,6 +76,24 @@ def test_rate_limits_count_in_the_shared_state_cache_whatever_the_release(settin
 
     assert [limited(old), limited(old), limited(new)] == [False, False, True]
     assert settings.RATELIMIT_USE_CACHE == "state"
+
+
+@pytest.mark.django_db
+def test_behind_the_tls_proxy_sign_in_limits_count_per_person_not_per_proxy(settings):
+    """Before sign-in the limit is per address. Behind the TLS proxy every request comes from
+    the proxy: the address that counts is the one the proxy appended to X-Forwarded-For."""
+    settings.RATELIMIT_IP_META_KEY = "apps.core.middleware.client_address"
+    group = f"test-{uuid.uuid4().hex}"
+
+    def limited(forwarded: str) -> bool:
+        request = RequestFactory().post("/accounts/login/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+        request.user = AnonymousUser()
+        return is_ratelimited(request, group=group, key="ip", rate="1/h", method="POST", increment=True)
+
+    assert limited("203.0.113.9:51234") is False
+    assert limited("198.51.100.7:40000") is False  # someone else behind the same proxy
+    assert limited("[2001:db8::1]:443") is False
+    assert limited("6.6.6.6, 203.0.113.9:51235") is True  # the first again, whatever it prepends
 
 
 @needs_redis

@@ -52,6 +52,8 @@ RESOLVED = [
     "ENTRA_ROLE_MAP",
     "ENTRA_UNMAPPED",
     "MIDDLEWARE",
+    "RATELIMIT_USE_CACHE",
+    "RATELIMIT_IP_META_KEY",
 ]
 
 
@@ -85,7 +87,7 @@ def manage(project: Path, *args: str, env: dict[str, str] | None = None) -> subp
 def resolved(project: Path, env: dict[str, str] | None = None) -> dict:
     code = (
         "from django.conf import settings as s; import json; "
-        f"print(json.dumps({{n: getattr(s, n) for n in {RESOLVED!r}}}, default=str))"
+        f"print(json.dumps({{n: getattr(s, n, None) for n in {RESOLVED!r}}}, default=str))"
     )
     result = manage(project, "shell", "-v", "0", "-c", code, env=env)
     assert result.returncode == 0, result.stderr
@@ -176,6 +178,12 @@ def test_the_example_with_production_values_starts_and_passes_check_deploy(proje
     assert values["CELERY_BROKER_URL"] == PRODUCTION["REDIS_URL"]
     assert values["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
     assert {c["BACKEND"] for c in values["CACHES"].values()} == {"apps.core.cache.RedisCache"}
+    assert values["RATELIMIT_USE_CACHE"] == "state" and values["RATELIMIT_IP_META_KEY"] is None
+
+
+def test_behind_the_tls_proxy_rate_limits_see_the_client_address(project):
+    values = resolved(project, {**PRODUCTION, "DJANGO_BEHIND_TLS_PROXY": "1"})
+    assert values["RATELIMIT_IP_META_KEY"] == "apps.core.middleware.client_address"
 
 
 def test_the_example_in_production_names_exactly_what_production_requires(project):
