@@ -11,7 +11,7 @@ from apps.accounts.selectors import department_list
 from apps.cases.models import Case, Field, HoursMethod, Tool, validate_link_url
 from apps.cases.selectors import SORTS, CaseFilters
 from apps.cases.services import ATTACHMENT_KINDS
-from apps.core.forms import SingleLineTextMixin
+from apps.core.forms import SingleLineTextMixin, portal_formfield
 from apps.core.uploads import validate_upload
 
 # At most this many values per facet are read from a URL: enough for any real selection.
@@ -88,6 +88,7 @@ class CaseForm(SingleLineTextMixin, forms.ModelForm):
 
     class Meta:
         model = Case
+        formfield_callback = portal_formfield
         fields = [
             "title",
             "summary",
@@ -229,7 +230,7 @@ class ReferenceItemForm(SingleLineTextMixin, forms.Form):
     )
     name_ja = forms.CharField(label=_("Name (Japanese)"), max_length=100)
     name_en = forms.CharField(label=_("Name (English)"), max_length=100)
-    sort_order = forms.IntegerField(label=_("Sort order"), min_value=0, initial=100)
+    sort_order = forms.IntegerField(label=_("Sort order"), min_value=0, max_value=2**31 - 1, initial=100)
     is_active = forms.BooleanField(label=_("Can be chosen for new cases"), required=False, initial=True)
 
     def __init__(self, *args, editing: bool = False, **kwargs):

@@ -1,5 +1,12 @@
 """Form pieces every app uses.
 
+Ids and dates: a form hands the database only what it can hold. A posted id of 20 digits
+or a date in year 1 is "not one of the choices" / "enter a date between …", never an
+OverflowError. Declared fields use IdChoiceField, IdsChoiceField, DateField and
+DateTimeField from here, and every ModelForm sets `formfield_callback = portal_formfield`
+in its Meta so the fields Django makes from the model are these too
+(tests/core/test_form_fields.py checks every form of the portal).
+
 Single-line text: a title, a name or a tag list is one line wherever it goes — an e-mail
 subject ("Header values can't contain newlines"), a CSV cell, a page heading. A browser's
 text box cannot hold a line break, but a request can; so every form of the portal mixes in
@@ -13,6 +20,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
+from django.db import models
 from django.forms.widgets import Input
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
@@ -89,3 +97,73 @@ class MaxCharactersValidator(MaxLengthValidator):
             raise ValidationError(
                 self.message, code=self.code, params={"limit": f"{self.limit_value:,}", "count": f"{length:,}"}
             )
+
+
+# The largest id a BigAutoField (and SQLite's INTEGER) holds.
+MAX_ID = 2**63 - 1
+# Dates people mean in a city office; outside them a date is a typo (and year 1 in Japan
+# time is before year 1 in UTC, which Python cannot represent).
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
+def _fits(value) -> bool:
+    """False only for a whole number the database cannot hold; anything else (a model
+    instance, "abc", "²") is left to Django's own "not one of the choices" check."""
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        return True
+    return -MAX_ID - 1 <= number <= MAX_ID
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    def to_python(self, value):
+        if value not in self.empty_values and not _fits(value):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        for pk in value if isinstance(value, list | tuple) else ():
+            if not _fits(pk):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super()._check_values(value)
+
+
+def _check_year(value) -> None:
+    if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValidationError(
+            _("Enter a date between %(first)s and %(last)s."),
+            code="out_of_range",
+            params={"first": FIRST_YEAR, "last": LAST_YEAR},
+        )
+
+
+class DateField(forms.DateField):
+    def to_python(self, value):
+        value = super().to_python(value)
+        _check_year(value)
+        return value
+
+
+class DateTimeField(forms.DateTimeField):
+    def to_python(self, value):
+        value = super().to_python(value)
+        _check_year(value)
+        return value
+
+
+def portal_formfield(db_field: models.Field, **kwargs) -> forms.Field | None:
+    """A ModelForm's `Meta.formfield_callback`: the fields above for the model's relations and dates."""
+    if isinstance(db_field, models.ForeignKey):
+        kwargs.setdefault("form_class", IdChoiceField)
+    elif isinstance(db_field, models.ManyToManyField):
+        kwargs.setdefault("form_class", IdsChoiceField)
+    elif isinstance(db_field, models.DateTimeField):
+        kwargs.setdefault("form_class", DateTimeField)
+    elif isinstance(db_field, models.DateField):
+        kwargs.setdefault("form_class", DateField)
+    return db_field.formfield(**kwargs)

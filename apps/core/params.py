@@ -7,8 +7,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
-# The largest id a BigAutoField (and SQLite's INTEGER) holds.
-MAX_ID = 2**63 - 1
+from apps.core.forms import MAX_ID
 
 
 class IdConverter:

@@ -8,7 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.accounts.selectors import department_list
-from apps.core.forms import MaxCharactersValidator, SingleLineTextMixin
+from apps.core.forms import (
+    IdChoiceField,
+    IdsChoiceField,
+    MaxCharactersValidator,
+    SingleLineTextMixin,
+    portal_formfield,
+)
 from apps.core.params import IdField
 from apps.ideas.models import AnswerStatus, Attachment, Challenge, Idea
 from apps.ideas.uploads import MAX_FILES, accepted_extensions, prepare_upload
@@ -41,6 +47,7 @@ class ChallengeForm(SingleLineTextMixin, forms.ModelForm):
 
     class Meta:
         model = Challenge
+        formfield_callback = portal_formfield
         fields = [
             "title",
             "theme",
@@ -140,13 +147,13 @@ class IdeaForm(SingleLineTextMixin, forms.Form):
         validators=[MaxCharactersValidator(BODY_MAX_LENGTH)],
         help_text=_("Markdown: # headings, - lists, **bold**, [link](address)."),
     )
-    category = forms.ModelChoiceField(label=_("Category"), queryset=None, required=False)
-    department = forms.ModelChoiceField(label=_("Department"), queryset=None, required=False)
+    category = IdChoiceField(label=_("Category"), queryset=None, required=False)
+    department = IdChoiceField(label=_("Department"), queryset=None, required=False)
     tags = forms.CharField(
         label=_("Tags"), max_length=200, required=False, help_text=_("Separate with commas, for example: RPA, 窓口")
     )
     attachments = MultipleFileField(label=_("Add images or attachments"), required=False)
-    remove_attachments = forms.ModelMultipleChoiceField(
+    remove_attachments = IdsChoiceField(
         label=_("Remove attachments"), queryset=Attachment.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple,
     )  # fmt: skip
@@ -299,7 +306,7 @@ class CoauthorInviteForm(SingleLineTextMixin, forms.Form):
 
 
 class MergeForm(forms.Form):
-    target = forms.ModelChoiceField(label=_("Merge into"), queryset=Idea.objects.none())
+    target = IdChoiceField(label=_("Merge into"), queryset=Idea.objects.none())
 
     def __init__(self, *args, targets, **kwargs):
         super().__init__(*args, **kwargs)
@@ -307,7 +314,7 @@ class MergeForm(forms.Form):
 
 
 class AnswerForm(forms.Form):
-    status = forms.ModelChoiceField(label=_("Official answer"), queryset=AnswerStatus.objects.all())
+    status = IdChoiceField(label=_("Official answer"), queryset=AnswerStatus.objects.all())
     text = forms.CharField(
         label=_("Public response"),
         max_length=4000,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
-from apps.core.services import audit_log
+from apps.core.services import audit_log, person_lock, recent_repeat
 from apps.ideas.models import Attachment, Category, Challenge, Coauthor, Comment, Follow, Idea, IdeaEvent, Vote
 from apps.ideas.selectors import challenge_forget
 from apps.ideas.uploads import MAX_FILES, PreparedUpload
@@ -270,6 +270,10 @@ def idea_save(
         if idea is None:
             if not challenge.is_accepting_ideas(now):
                 raise IdeaRuleError(_("This challenge is not accepting ideas now."), code="window_closed")
+            person_lock(author)
+            repeat = recent_repeat(Idea.objects.filter(challenge=challenge, author=author, title=title), now=now)
+            if repeat is not None:
+                return repeat  # the same new idea sent twice: one idea
             idea = Idea(challenge=challenge, author=author, department=department or author.department)
             created = True
         else:
@@ -430,9 +434,13 @@ def comment_add(*, idea_id: int, author: User, body: str) -> Comment:
     if not body:
         raise IdeaRuleError(_("Please write a comment."), code="empty", status=400)
     with transaction.atomic():
+        person_lock(author)
         idea = Idea.objects.get(pk=idea_id)
         if idea.status != Idea.Status.APPROVED:
             raise IdeaRuleError(_("Comments are open on published ideas only."), code="not_published", status=403)
+        repeat = recent_repeat(Comment.objects.filter(idea=idea, author=author, body=body))
+        if repeat is not None:
+            return repeat
         comment = Comment.objects.create(idea=idea, author=author, body=body)
         notification_send(
             recipients=_followers_and_authors(idea),

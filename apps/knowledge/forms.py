@@ -5,7 +5,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
-from apps.core.forms import SingleLineTextMixin
+from apps.core.forms import MAX_ID, DateField, IdChoiceField, IdsChoiceField, SingleLineTextMixin
 from apps.core.params import IdField
 from apps.core.uploads import KINDS, validate_upload
 from apps.knowledge import selectors
@@ -13,7 +13,7 @@ from apps.knowledge.models import Article, ArticleAttachment, Category, Tag
 from apps.knowledge.services import ATTACHMENT_KINDS
 
 
-class CategoryChoiceField(forms.ModelChoiceField):
+class CategoryChoiceField(IdChoiceField):
     """Categories in tree order, children indented under their parent."""
 
     def __init__(self, **kwargs):
@@ -61,13 +61,13 @@ class ArticleForm(SingleLineTextMixin, forms.Form):
             "Put a video address alone on a line to embed it."
         ),
     )
-    review_by = forms.DateField(
+    review_by = DateField(
         label=_("Review by"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("When the owner should check that the article is still correct."),
     )
-    related = forms.ModelMultipleChoiceField(
+    related = IdsChoiceField(
         label=_("Related articles"),
         queryset=Article.objects.none(),
         required=False,
@@ -77,7 +77,7 @@ class ArticleForm(SingleLineTextMixin, forms.Form):
         ),
     )
     attachments = MultipleFileField(label=_("Add attachments"), required=False)
-    remove_attachments = forms.ModelMultipleChoiceField(
+    remove_attachments = IdsChoiceField(
         label=_("Remove attachments"),
         queryset=ArticleAttachment.objects.none(),
         required=False,
@@ -89,7 +89,7 @@ class ArticleForm(SingleLineTextMixin, forms.Form):
         max_length=200,
         help_text=_("Optional; shown in the history."),
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0, max_value=MAX_ID)
 
     def __init__(self, *args, article: Article | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -183,7 +183,7 @@ class ArticleListFilterForm(forms.Form):
         ("review_by", _("Review-by date")),
     ]
     category = CategoryChoiceField(label=_("Category"), required=False, empty_label=_("All categories"))
-    tag = forms.ModelChoiceField(
+    tag = IdChoiceField(
         label=_("Tag"), queryset=Tag.objects.all(), required=False, empty_label=_("All tags"), to_field_name="name"
     )
     status = forms.ChoiceField(label=_("Status"), required=False)
@@ -201,15 +201,15 @@ class ArticleListFilterForm(forms.Form):
 
 
 class ReassignForm(forms.Form):
-    from_user = forms.ModelChoiceField(label=_("Current owner"), queryset=selectors.owners_with_articles())
-    to_user = forms.ModelChoiceField(label=_("New owner"), queryset=selectors.possible_owners())
+    from_user = IdChoiceField(label=_("Current owner"), queryset=selectors.owners_with_articles())
+    to_user = IdChoiceField(label=_("New owner"), queryset=selectors.possible_owners())
     scope = forms.ChoiceField(
         label=_("Which articles"),
         choices=[("all", _("All of their articles")), ("selected", _("Only the articles ticked below"))],
         initial="all",
         widget=forms.RadioSelect,
     )
-    articles = forms.ModelMultipleChoiceField(
+    articles = IdsChoiceField(
         label=_("Articles"), queryset=Article.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
 

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.selectors import department_list
-from apps.core.forms import SingleLineTextMixin
+from apps.core.forms import SingleLineTextMixin, portal_formfield
 from apps.notifications.models import Announcement, EmailMode
 from apps.notifications.registry import kinds_all
 
@@ -10,6 +10,7 @@ from apps.notifications.registry import kinds_all
 class AnnouncementForm(SingleLineTextMixin, forms.ModelForm):
     class Meta:
         model = Announcement
+        formfield_callback = portal_formfield
         fields = ["title", "body", "department"]
         widgets = {"body": forms.Textarea(attrs={"rows": 8})}
 

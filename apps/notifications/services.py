@@ -16,7 +16,7 @@ from django.utils.translation import gettext, ngettext
 
 from apps.accounts.models import Department, User
 from apps.accounts.selectors import user_list_in_department
-from apps.core.services import audit_log
+from apps.core.services import audit_log, person_lock, recent_repeat
 from apps.notifications.models import Announcement, Delivery, EmailMode, Notification, Preference
 from apps.notifications.registry import kind_get
 from apps.notifications.selectors import unread_count_forget
@@ -319,6 +319,12 @@ def preferences_set(*, user: User, modes: dict[str, str]) -> None:
 def announcement_publish(*, author: User, title: str, body: str, department: Department | None) -> Announcement:
     """Publish an announcement and notify its audience (a department and the units under it, or everyone)."""
     with transaction.atomic():
+        person_lock(author)
+        repeat = recent_repeat(
+            Announcement.objects.filter(author=author, title=title, body=body, department=department)
+        )
+        if repeat is not None:
+            return repeat
         announcement = Announcement.objects.create(author=author, title=title, body=body, department=department)
         recipients = user_list_in_department(department).only("pk", "email", "is_active")
         notification_send(

@@ -8,6 +8,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.dates import current_fiscal_year
+from apps.core.forms import DateField
 from apps.reports.periods import Period, fiscal_year_label
 from apps.reports.selectors import DepartmentTree, ReportAccess
 
@@ -51,8 +52,8 @@ class ReportFilterForm(forms.Form):
     is a bookmarkable URL; an empty form means the current fiscal year."""
 
     fy = forms.TypedChoiceField(label=_("Fiscal year"), coerce=int, required=False)
-    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    end = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    start = DateField(label=_("From"), required=False, widget=DateInput())
+    end = DateField(label=_("To"), required=False, widget=DateInput())
     department = forms.TypedChoiceField(
         label=_("Department"), coerce=int, required=False, empty_value=None, widget=QuickSelect
     )

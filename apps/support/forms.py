@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.accounts.selectors import department_list
-from apps.core.forms import SingleLineTextMixin
-from apps.core.params import MAX_ID, IdField
+from apps.core.forms import MAX_ID, SingleLineTextMixin, portal_formfield
+from apps.core.params import IdField
 from apps.support import selectors, uploads
 from apps.support.models import Kind, Priority, RequestLink, Skill, Status, SupportRequest
 
@@ -156,6 +156,7 @@ class RequestForm(SingleLineTextMixin, AttachmentsMixin, forms.ModelForm):
 
     class Meta:
         model = SupportRequest
+        formfield_callback = portal_formfield
         fields = ["kind", "title", "description", "department", "desired_date", "people_involved"]
         widgets = {
             "kind": forms.RadioSelect,
@@ -214,7 +215,7 @@ class ReplyForm(AttachmentsMixin, forms.Form):
 class TransitionForm(forms.Form):
     to_status = forms.ChoiceField(label=_("New status"), widget=forms.RadioSelect)
     comment = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 4}), required=False)
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=MAX_ID)
 
     def __init__(self, *args, transitions, **kwargs):
         kwargs.setdefault("auto_id", "status-%s")
@@ -232,7 +233,7 @@ class TransitionForm(forms.Form):
 class TriageForm(forms.Form):
     assignee = LightChoiceField(label=_("Assignee"), required=False, coerce=int, empty_value=None)
     priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int, widget=FastSelect)
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=MAX_ID)
 
     def __init__(self, *args, members: list[tuple[int, str]], **kwargs):
         kwargs.setdefault("auto_id", "triage-%s")

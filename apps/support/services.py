@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import Department, User
 from apps.accounts.roles import Role
 from apps.core.business_days import add_business_days, is_office_day
-from apps.core.services import audit_log
+from apps.core.services import audit_log, person_lock, recent_repeat
 from apps.notifications.services import notification_send
 from apps.support import lifecycle, selectors
 from apps.support.models import (
@@ -276,6 +276,15 @@ def support_request_create(
         raise SupportRuleError(_("Choose the department that asks."), code="no_department", status=400)
     actor = actor or requester
     with transaction.atomic():
+        person_lock(actor)
+        repeat = recent_repeat(
+            SupportRequest.objects.filter(
+                requester=requester, kind=kind, title=title[:200], description=description, idea_id=idea_id
+            ),
+            now=now,
+        )
+        if repeat is not None:
+            return repeat
         request = SupportRequest(
             kind=kind,
             title=title[:200],
@@ -623,6 +632,11 @@ def support_reply_add(
             raise SupportRuleError(_("Only COE members can write internal notes."), code="forbidden", status=403)
         if not internal and not author.has_perm("support.reply", request):
             raise SupportRuleError(_("This request is closed. Please send a new request."), code="closed", status=409)
+        repeat = recent_repeat(
+            Reply.objects.filter(request=request, author=author, body=body, internal=internal), now=now
+        )
+        if repeat is not None:
+            return repeat  # the same message sent twice: the request's row lock above lets the first one in first
         reply = Reply.objects.create(request=request, author=author, body=body, internal=internal, created_at=now)
         _attach(request=request, reply=reply, actor=author, uploads=attachments, kept=kept_files, internal=internal)
         coe_side = _is_coe_side(author, request)

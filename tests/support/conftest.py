@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 
 from apps.accounts.roles import Role
@@ -78,11 +80,14 @@ def other_staff(db):
 def make_request(requester):
     """make_request(**overrides) -> a request created through the service (event, dues, notifications)."""
 
+    made = itertools.count(1)
+
     def make(**kwargs):
+        # Each its own request: the same words twice within seconds would be one (a repeat).
         values = {
             "requester": requester,
             "kind": Kind.TOOL_ADOPTION,
-            "title": "Teams で申請を受け付けたい",
+            "title": f"Teams で申請を受け付けたい（{next(made)}）",
             "description": "窓口の予約を電話で受けている。Forms と Power Automate で受け付けたい。",
         }
         values.update(kwargs)
