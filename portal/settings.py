@@ -199,6 +199,8 @@ MIDDLEWARE = [
     "apps.accounts.middleware.LocalLoginLockdownMiddleware",
     "apps.accounts.middleware.SignInRequiredMiddleware",
     "apps.accounts.middleware.SignInErrorMiddleware",
+    # Per-person limits on comments, requests, replies, uploads and sign-in (apps/core/ratelimits.py).
+    "apps.core.ratelimits.RateLimitMiddleware",
 ]
 if not DEBUG and PORTAL_LOCAL_LOGIN:
     # The benchmark's exception (production guard above): answer this machine only.
