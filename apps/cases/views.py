@@ -208,9 +208,10 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     attachment = selectors.attachment_for_download(pk=pk)
-    # The same rule as the case page: a draft's files are for the COE and its author only.
+    # The same rule as the case page: a draft's files are for the COE and its author only;
+    # to anyone else they do not exist (a 403 would tell that they do).
     if not request.user.has_perm("cases.view_case", attachment.case):
-        raise PermissionDenied
+        raise Http404
     return protected_file_response(attachment.file, filename=attachment.name, kind=attachment.kind)
 
 
