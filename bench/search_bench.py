@@ -513,6 +513,12 @@ def _env_for(db: str, wrk: bool) -> dict:
                 "DJANGO_SECURE_SSL_REDIRECT": "0",
                 "DJANGO_LOG_LEVEL": "WARNING",
                 "PORTAL_LOCAL_LOGIN": "1",
+                # Production's exception for a benchmark on loopback (docs/security.md), and what
+                # production requires besides: a release and a shared cache.
+                "PORTAL_BENCH": "1",
+                "PORTAL_RELEASE": env.get("PORTAL_RELEASE") or "search-bench",
+                "REDIS_URL": env.get("BENCH_REDIS_URL") or "redis://127.0.0.1:6379/14",
+                "DJANGO_BEHIND_TLS_PROXY": "0",
             }
         )
     return env

@@ -73,7 +73,7 @@ class UserAdmin(SiteAdminMixin, BaseUserAdmin):
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
-        (_("Roles"), {"fields": ("is_active", "groups")}),
+        (_("Roles"), {"fields": ("is_active", "groups", "is_demo")}),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
         (
             _("Portal profile"),
@@ -81,6 +81,8 @@ class UserAdmin(SiteAdminMixin, BaseUserAdmin):
         ),
     )
     filter_horizontal = ["groups"]
+    # Set by seed_demo only: the demo picker signs in as these accounts (never as another).
+    readonly_fields = ["is_demo"]
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "groups":

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.forms import SingleLineTextMixin
+from apps.core.params import IdField
 
 
 class LanguageForm(SingleLineTextMixin, forms.Form):
@@ -11,7 +12,7 @@ class LanguageForm(SingleLineTextMixin, forms.Form):
 
 
 class DemoSignInForm(forms.Form):
-    user_id = forms.IntegerField()
+    user_id = IdField()
 
 
 class ProfileForm(forms.Form):

@@ -9,6 +9,6 @@ from apps.notifications.models import Delivery
 
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "channel", "status", "attempts", "sent_at"]
-    list_filter = ["status", "channel"]
-    fields = ["created_at", "channel", "status", "attempts", "last_error", "sent_at"]
+    list_display = ["created_at", "channel", "status", "attempts", "claimed_at", "sent_at"]
+    list_filter = ["status", "channel", "digest"]
+    fields = ["created_at", "channel", "digest", "status", "attempts", "due_at", "claimed_at", "last_error", "sent_at"]

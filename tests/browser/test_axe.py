@@ -43,9 +43,9 @@ def test_sign_in_page_with_errors(page, axe_check):
 
 @pytest.mark.browser
 def test_demo_account_picker(page, axe_check):
-    UserFactory(display_name="山田 太郎", job_title="主事")
-    UserFactory(display_name="佐藤 花子", roles=[Role.COE])
-    UserFactory(display_name="管理 者", roles=[Role.ADMIN])
+    UserFactory(display_name="山田 太郎", job_title="主事", is_demo=True)
+    UserFactory(display_name="佐藤 花子", roles=[Role.COE], is_demo=True)
+    UserFactory(display_name="管理 者", roles=[Role.ADMIN], is_demo=True)
     page.goto("/accounts/demo/")
     assert page.get_by_role("button", name="山田 太郎").is_visible()
     axe_check(page)
