@@ -13,7 +13,7 @@ class Audience:
     """Who may find a document. Drafts and hidden items are simply not indexed."""
 
     ALL = "all"  # every signed-in member of staff
-    COE = "coe"  # COE members and administrators only
+    COE = "coe"  # COE members only
 
 
 @dataclass(frozen=True)

@@ -71,10 +71,11 @@ class SearchResults:
 
 
 def audiences_for(user) -> list[str]:
-    """Staff find documents for everybody; COE members and administrators also COE-only ones."""
+    """Staff find documents for everybody; COE members also COE-only ones (an administrator
+    is a member of staff here, like everywhere outside site management)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return []
-    if user.has_role(Role.COE) or user.has_role(Role.ADMIN):
+    if user.has_role(Role.COE):
         return [Audience.ALL, Audience.COE]
     return [Audience.ALL]
 

@@ -23,7 +23,7 @@ from apps.core.business_days import add_business_days
 from apps.support.models import Priority, Status
 
 REQUESTER = "requester"  # the person who asked
-COE = "coe"  # a COE member (or administrator)
+COE = "coe"  # a COE member (an administrator is not one by being an administrator)
 MANAGER = "manager"  # a manager of the request's department (or a department above it)
 SYSTEM = "system"  # the scheduler, acting for nobody
 ROLES = (REQUESTER, COE, MANAGER, SYSTEM)

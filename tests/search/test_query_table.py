@@ -108,7 +108,8 @@ TABLE = [
     ("内部", "coe", None, {"coe_memo", "ann_coe"}),
     ("申請", "coe", None, {"sodai", "denshi", "coe_memo"}),
     ("ごみ", "coe", None, GOMI | {"ann_coe"}),
-    ("ごみ", "admin", None, GOMI | {"ann_coe"}),
+    ("ごみ", "admin", None, GOMI),  # an administrator is not a COE member
+    ("内部", "admin", None, set()),
     ("ごみ", "manager", None, GOMI),
     ("ごみ", "anonymous", None, set()),
     # content type filter
