@@ -98,7 +98,11 @@ def test_budget_counts_per_challenge(challenge_factory, idea_factory, user_facto
     second = challenge_factory(vote_kind=Challenge.VoteKind.BUDGET, vote_budget=1)
     voter = user_factory()
     services.vote_cast(voter=voter, idea_id=idea_factory(challenge=first).pk)
+    # A budget of one in the first challenge does not use up the second one's.
     services.vote_cast(voter=voter, idea_id=idea_factory(challenge=second).pk)
+    assert Vote.objects.filter(voter=voter, idea__challenge=first).count() == 1
+    assert Vote.objects.filter(voter=voter, idea__challenge=second).count() == 1
+    refused("budget_used", services.vote_cast, voter=voter, idea_id=idea_factory(challenge=first).pk)
 
 
 def test_own_department_rule(challenge_factory, idea_factory, user_factory):
