@@ -17,6 +17,7 @@ POST) changes no row of the portal's tables.
 import dis
 import inspect
 import io
+import itertools
 import random
 import re
 import sys
@@ -217,28 +218,44 @@ class City:
 def _candidates(owner: User) -> dict[str, dict[str, list]]:
     """Per app: ids of its rows (one-id patterns) — a sample, and every row that points at
     the owner (their notifications, requests, ideas) — and (parent id, child id or number)
-    pairs from every foreign key between two of its models."""
+    pairs from every foreign key between two of its models. Each list takes one value of
+    every model in turn, so the first few already hold a row of each kind (ids differ from
+    one database to another: PostgreSQL's sequences go on across tests)."""
     rng = random.Random(20261207)
     result = {}
     for config in apps.get_app_configs():
         if not config.name.startswith("apps."):
             continue
-        singles, pairs = set(), set()
+        singles, pairs = [], []
         for model in config.get_models():
-            pks = list(model.objects.values_list("pk", flat=True)[:400])
-            singles.update(rng.sample(pks, min(len(pks), 25)))
+            pks = list(model.objects.order_by("pk").values_list("pk", flat=True)[:400])
+            mine = []
             for f in model._meta.fields:
                 if isinstance(f, ForeignKey) and f.related_model is User:
-                    singles.update(model.objects.filter(**{f.name: owner}).values_list("pk", flat=True)[:5])
+                    mine += model.objects.filter(**{f.name: owner}).order_by("pk").values_list("pk", flat=True)[:5]
+            singles.append(mine + rng.sample(pks, min(len(pks), 25)))
             for f in model._meta.fields:
                 if isinstance(f, ForeignKey) and f.related_model._meta.app_label == config.label:
-                    rows = list(model.objects.values_list(f.attname, "pk")[:400])
-                    pairs.update(rng.sample(rows, min(len(rows), 25)))
+                    rows = list(model.objects.order_by("pk").values_list(f.attname, "pk")[:400])
+                    pairs.append(rng.sample(rows, min(len(rows), 25)))
                     if any(x.name == "number" for x in model._meta.fields):
-                        rows = list(model.objects.values_list(f.attname, "number")[:400])
-                        pairs.update(rng.sample(rows, min(len(rows), 10)))
-        result[config.label] = {"single": sorted(singles), "pair": sorted(p for p in pairs if p[0] is not None)}
+                        rows = list(model.objects.order_by("pk").values_list(f.attname, "number")[:400])
+                        pairs.append(rng.sample(rows, min(len(rows), 10)))
+        result[config.label] = {
+            "single": _in_turn(singles),
+            "pair": [p for p in _in_turn(pairs) if p[0] is not None],
+        }
     return result
+
+
+def _in_turn(lists: list[list]) -> list:
+    """The values of the lists taken one from each in turn, each once."""
+    taken = []
+    for row in itertools.zip_longest(*lists):
+        for value in row:
+            if value is not None and value not in taken:
+                taken.append(value)
+    return taken
 
 
 @pytest.fixture(scope="module")

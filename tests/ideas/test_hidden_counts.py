@@ -17,7 +17,7 @@ from apps.ideas.models import Challenge, Idea
 
 pytestmark = pytest.mark.django_db
 
-SECRET = 4817  # a count no date, id or token on these pages contains
+SECRET = 7305481  # a count no date, id or token on these pages contains (ids stay far below it)
 
 
 def as_user(user) -> Client:
