@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test setup install migrate static messages seed lint bench clean
+.PHONY: run test setup install migrate static messages seed lint bench mutation clean
 
 run: setup seed
 	$(BIN)/honcho start -f Procfile
@@ -43,6 +43,10 @@ lint: install
 
 bench: install messages
 	bash bench/run.sh
+
+# Mutation testing of one rule module against its tests (docs/testing.md): make mutation MODULE=apps/core/dates.py
+mutation: install messages static
+	$(BIN)/python bench/mutation.py $(or $(MODULE),--list)
 
 clean:
 	rm -rf $(VENV) var staticfiles
