@@ -147,7 +147,12 @@ TARGETS: dict[str, Target] = {
         tests=("tests/support/test_business_days.py", "tests/support/test_services.py"),
     ),
     "apps/core/dates.py": Target(
-        tests=("tests/cases/test_dates.py", "tests/reports/test_figures.py", "tests/reports/test_views.py"),
+        tests=(
+            "tests/core/test_dates.py",
+            "tests/cases/test_dates.py",
+            "tests/reports/test_figures.py",
+            "tests/reports/test_views.py",
+        ),
     ),
     "apps/ideas/services.py": Target(
         tests=(
