@@ -356,6 +356,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.support.tasks.support_schedule",
         "schedule": crontab(minute="*/30"),
     },
+    # Leavers, transfers and reorganisations from Entra ID (apps.accounts.directory), before the
+    # reminders and the digest, so nothing is mailed to someone who left. Does nothing unless
+    # DIRECTORY_SYNC_ENABLED.
+    "accounts-directory-sync": {
+        "task": "apps.accounts.tasks.directory_sync",
+        "schedule": crontab(hour=5, minute=15),
+    },
 }
 
 # --- authentication ----------------------------------------------------------
@@ -467,6 +474,20 @@ GRAPH_RETRY_BACKOFF_SECONDS = env.float("GRAPH_RETRY_BACKOFF_SECONDS", default=1
 if GRAPH_ENABLED and not (GRAPH_TENANT_ID and GRAPH_CLIENT_ID and GRAPH_CLIENT_SECRET):
     raise ImproperlyConfigured(
         "GRAPH_ENABLED=1 needs ENTRA_* (or GRAPH_TENANT_ID, GRAPH_CLIENT_ID, GRAPH_CLIENT_SECRET)."
+    )
+# Directory sync (apps.accounts.directory, docs/entra-id.md): daily on beat and on demand from
+# the directory page. Needs GRAPH_ENABLED and User.Read.All (GroupMember.Read.All with a group).
+DIRECTORY_SYNC_ENABLED = env.bool("DIRECTORY_SYNC_ENABLED", default=False)
+# The group whose direct members are the portal's people (the group the enterprise app is
+# assigned to); empty = keep the accounts the portal has, create none.
+DIRECTORY_SYNC_GROUP_ID = env.str("DIRECTORY_SYNC_GROUP_ID", default="")
+# Where departments come from: "entra" (the department field) or "chart" (the org chart import).
+DIRECTORY_SYNC_DEPARTMENTS = env.str("DIRECTORY_SYNC_DEPARTMENTS", default="entra")
+# A run that would deactivate more than this share of the synced accounts stops before doing so.
+DIRECTORY_SYNC_MAX_LEAVERS_PERCENT = env.int("DIRECTORY_SYNC_MAX_LEAVERS_PERCENT", default=10)
+if DIRECTORY_SYNC_DEPARTMENTS not in ("entra", "chart"):
+    raise ImproperlyConfigured(
+        f"DIRECTORY_SYNC_DEPARTMENTS: {DIRECTORY_SYNC_DEPARTMENTS!r} is not one of chart, entra."
     )
 # A Teams Workflows ("When a Teams webhook request is received") URL; apps.accounts.teams.
 TEAMS_WEBHOOK_URL = env.str("TEAMS_WEBHOOK_URL", default="")
