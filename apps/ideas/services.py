@@ -412,17 +412,32 @@ def coauthor_invite(*, idea_id: int, actor: User, user: User) -> Coauthor:
     return coauthor
 
 
-def coauthor_answer(*, idea_id: int, user: User, accept: bool) -> Coauthor:
+def coauthor_answer(*, idea_id: int, user: User, accept: bool, now=None) -> Coauthor:
+    """Accept or decline an invitation. A new co-author may not keep a vote on their own
+    idea: accepting while voting is open takes the vote back (and frees it for the budget).
+    Once voting has closed votes no longer change and the tally is frozen, then sealed with
+    a digest: the vote stays. The person's row lock, taken first as vote_cast takes it,
+    serialises the two, so a vote cast at the same moment is taken back or refused."""
+    now = now or timezone.now()
     with transaction.atomic():
-        coauthor = Coauthor.objects.select_for_update().filter(idea_id=idea_id, user=user).first()
+        person_lock(user)
+        coauthor = (
+            Coauthor.objects.select_for_update(of=("self",))
+            .select_related("idea__challenge")
+            .filter(idea_id=idea_id, user=user)
+            .first()
+        )
         if coauthor is None or coauthor.status != Coauthor.Status.INVITED:
             raise IdeaRuleError(
                 _("There is no open invitation for you on this idea."), code="no_invitation", status=404
             )
         coauthor.status = Coauthor.Status.ACCEPTED if accept else Coauthor.Status.DECLINED
         coauthor.save(update_fields=["status"])
-        # A new co-author may not keep a vote on their own idea.
-        if accept and Vote.objects.filter(idea_id=idea_id, voter=user).exists():
+        if (
+            accept
+            and coauthor.idea.challenge.is_voting_open(now)
+            and Vote.objects.filter(idea_id=idea_id, voter=user).exists()
+        ):
             Vote.objects.filter(idea_id=idea_id, voter=user).delete()
             Idea.objects.filter(pk=idea_id).update(vote_count=F("vote_count") - 1)
         _event(coauthor.idea, user, "coauthor_accepted" if accept else "coauthor_declined")
