@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from apps.cases.models import Case, Visibility
 from apps.cases.selectors import CaseFilters, case_facets, hours_saved_totals
+from tests.cases.factories import CaseAttachmentFactory
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -120,3 +121,30 @@ def test_write_links_are_shown_only_to_the_coe(client_for, staff_user, coe_user,
 def test_navigation_entry_for_every_signed_in_user(client_for, staff_user):
     html = client_for(staff_user).get(reverse("core:home")).content.decode()
     assert f'href="{reverse("cases:list")}"' in html
+
+
+def test_a_same_department_colleagues_draft_stays_hidden_from_me(client_for, user_factory, case_factory):
+    """The hard case of "a draft only for the COE and its author": the author is someone else
+    in my own section, so nothing but authorship tells us apart."""
+    author = user_factory()
+    me = user_factory(department=author.department)
+    case = case_factory(title="同じ課の下書き", draft=True, author=author, department=author.department)
+    attachment = CaseAttachmentFactory(case=case)
+    for user, page, download in ((me, 404, 404), (author, 200, 200)):
+        client = client_for(user)
+        assert client.get(reverse("cases:detail", args=[case.pk])).status_code == page
+        assert client.get(reverse("cases:attachment", args=[attachment.pk])).status_code == download
+        listed = "同じ課の下書き" in client.get(reverse("cases:list")).content.decode()
+        assert listed is (user == author)
+        client.logout()
+    assert not me.has_perm("cases.view_case", case)
+    assert author.has_perm("cases.view_case", case)
+
+
+def test_an_administrator_reads_and_edits_drafts_like_the_coe(client_for, admin_user, draft):
+    # PRODUCT.md's role table and tests/core/test_permission_matrix.py: cases are written by
+    # the COE and administrators, so both see every draft.
+    client = client_for(admin_user)
+    assert client.get(reverse("cases:detail", args=[draft.pk])).status_code == 200
+    assert client.get(reverse("cases:edit", args=[draft.pk])).status_code == 200
+    assert "下書きの事例" in client.get(reverse("cases:list")).content.decode()
