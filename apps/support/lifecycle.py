@@ -130,6 +130,9 @@ TARGETS: dict[int, Target] = {
 
 
 def near_until(now):
-    """A due moment before this is “near”: the end of the current office day (of the
-    next one, on a day off). Lists flag such requests; the scheduled job warns about them."""
-    return add_business_days(now, 0)
+    """A due moment before this is “near”: one due by the end of the current office day (of
+    the next one, on a day off). Lists flag such requests; the scheduled job warns about them.
+
+    This is the first moment after that day, not its last second: due moments are that last
+    second (23:59:59), and a request due at the end of today is near."""
+    return add_business_days(now, 0) + timedelta(seconds=1)
