@@ -116,11 +116,17 @@ TARGETS: dict[str, Target] = {
             "tests/support/test_lifecycle.py",
             "tests/support/test_views.py",
             "tests/support/test_internal_notes.py",
+            "tests/support/test_rules_visibility.py",
         ),
         tool="cosmic-ray",
     ),
     "apps/support/lifecycle.py": Target(
-        tests=("tests/support/test_lifecycle.py", "tests/support/test_services.py", "tests/support/test_views.py"),
+        tests=(
+            "tests/support/test_lifecycle.py",
+            "tests/support/test_services.py",
+            "tests/support/test_views.py",
+            "tests/support/test_rules_targets.py",
+        ),
         # _t() builds TRANSITIONS at import, before any mutant is switched on: no test can
         # kill its mutants. The table itself is module-level data, which mutmut leaves alone.
         functions=("transition_get", "transitions_from", "reopen_window", "near_until"),
@@ -131,6 +137,8 @@ TARGETS: dict[str, Target] = {
             "tests/support/test_services.py",
             "tests/support/test_concurrency.py",
             "tests/support/test_internal_notes.py",
+            "tests/support/test_rules_transitions.py",
+            "tests/support/test_rules_targets.py",
         ),
         functions=(
             "support_request_transition",
