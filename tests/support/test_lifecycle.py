@@ -330,6 +330,18 @@ def test_unknown_status_and_missing_request_are_4xx(make_request, coe):
     assert missing.value.status == 404
 
 
+def test_a_status_the_lifecycle_does_not_know_offers_no_move_and_refuses_with_a_4xx(make_request, people):
+    # A row left in a status that is no longer part of the lifecycle (e.g. data from before a
+    # change of the statuses): nothing is offered, every change is a clear refusal, never a 500.
+    request = make_request()
+    SupportRequest.objects.filter(pk=request.pk).update(status="archived")
+    request.refresh_from_db()
+    assert selectors.transitions_for(request, people[COE]) == []
+    assert selectors.transitions_for(request, people[REQUESTER]) == []
+    for to_status in (CLOSED, IN_PROGRESS):
+        assert _attempt(request, people[COE], to_status, "整理します") == "409 not_allowed"
+
+
 @pytest.mark.parametrize(
     ("person", "from_status", "to_status", "expected"),
     [
