@@ -13,8 +13,9 @@
   portal never calls Microsoft outside the sign-in itself.
 
 Application permissions this needs (docs/entra-id.md): User.Read.All (department,
-job title, mail), GroupMember.Read.All (only for ENTRA_ROLE_CLAIM=groups with
-more groups than fit in a token) and Mail.Send restricted to GRAPH_MAILBOX.
+job title, mail; the directory sync's /users/delta), GroupMember.Read.All (only for
+ENTRA_ROLE_CLAIM=groups with more groups than fit in a token, and for the directory
+sync's group scope, DIRECTORY_SYNC_GROUP_ID) and Mail.Send restricted to GRAPH_MAILBOX.
 """
 
 from __future__ import annotations
@@ -215,6 +216,15 @@ class GraphClient:
         if response.status_code >= 400:
             raise GraphError(f"Graph {method} {path}: HTTP {response.status_code} {_graph_error(response)}")
         return response
+
+    def request_link(self, link: str, *, max_attempts: int | None = None) -> requests.Response:
+        """GET an `@odata.nextLink` or `@odata.deltaLink` that Graph returned (it carries the
+        query and the paging state). Only a link under the configured endpoint is followed:
+        the token is never sent anywhere else."""
+        prefix = f"{self.endpoint}/"
+        if not link.startswith(prefix):
+            raise GraphError(f"Graph link outside {self.endpoint}: {link[:120]}")
+        return self.request("GET", link[len(prefix) :], max_attempts=max_attempts)
 
 
 def _graph_error(response: requests.Response) -> str:
