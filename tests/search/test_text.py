@@ -1,6 +1,14 @@
 import pytest
 
-from apps.core.text import bigram_stream, char_code, normalize, normalize_with_offsets, query_terms, term_bigrams
+from apps.core.text import (
+    bigram_stream,
+    char_code,
+    normalize,
+    normalize_with_offsets,
+    query_terms,
+    term_bigrams,
+    unigram_set,
+)
 
 
 @pytest.mark.parametrize(
@@ -57,3 +65,55 @@ def test_query_terms():
     assert query_terms("ごみ ゴミ ｺﾞﾐ") == ["ごみ"]
     assert query_terms('  "" ') == []
     assert len(query_terms(" ".join(str(n) for n in range(30)))) == 10
+
+
+@pytest.mark.parametrize(
+    ("text", "norm", "spans"),
+    [
+        # A run of whitespace is one space that covers the whole run of the original.
+        ("ab  \n c", "ab c", [(0, 1), (1, 2), (2, 6), (6, 7)]),
+        # Sound marks (half-width, full-width, combining) join the character before them.
+        ("ｶﾞｽ", "がす", [(0, 2), (2, 3)]),
+        ("か\u3099き", "がき", [(0, 2), (2, 3)]),
+        # Any combining mark (Unicode category M), not only the kana ones.
+        ("Cafe\u0301 X", "café x", [(0, 1), (1, 2), (2, 3), (3, 5), (5, 6), (6, 7)]),
+        # Letters are never taken for marks.
+        ("AX", "ax", [(0, 1), (1, 2)]),
+        # One character may become several: each points at where it came from.
+        ("㈱ＡＩ", "(株)ai", [(0, 1), (0, 1), (0, 1), (1, 2), (2, 3)]),
+        ("  前後  ", "前後", [(2, 3), (3, 4)]),
+    ],
+)
+def test_offsets_map_each_normalised_character_to_its_exact_origin(text, norm, spans):
+    assert normalize_with_offsets(text) == (norm, spans)
+
+
+def test_a_highlight_covers_the_whitespace_inside_a_phrase_as_typed():
+    from apps.search.highlight import snippet_html
+
+    body = "案内：電子　 申請の手順"
+    html = str(snippet_html(body, normalize(body), ["電子 申請"]))
+    assert "<mark>電子　 申請</mark>の手順" in html
+
+
+@pytest.mark.parametrize(
+    ("query", "terms"),
+    [
+        ("", []),
+        (None, []),
+        ("   ", []),
+        ('"電子申請', ["電子申請"]),  # a quote left open is not part of the word
+        ('申請" ごみ', ["申請", "ごみ"]),
+        ("ＲＰＡ　ｺﾞﾐ", ["rpa", "ごみ"]),
+        ("『電子 申請』 ＡＩ", ["電子 申請", "ai"]),
+    ],
+)
+def test_query_terms_of_odd_input(query, terms):
+    assert query_terms(query) == terms
+
+
+def test_unigrams_name_each_distinct_character_once():
+    # What the PostgreSQL index stores beside the bigrams, so a one-character term is found
+    # wherever its character is, the last character of a text included.
+    assert unigram_set("ごみごみ") == {char_code("ご"), char_code("み")}
+    assert unigram_set("") == set()
