@@ -4,6 +4,7 @@ functions alone, and a rules.py is `@rules.predicate` functions and `rules.add_p
 
     .venv/bin/python bench/mutation.py apps/core/business_days.py
     .venv/bin/python bench/mutation.py --head apps/core/business_days.py   # the last commit
+    .venv/bin/python bench/mutation.py --rev daea877 apps/core/business_days.py   # any commit
     .venv/bin/python bench/mutation.py --list            # the modules, their tool and test files
     .venv/bin/python bench/mutation.py all               # every module below, one after the other
     .venv/bin/python bench/mutation.py --check NAME [tests/...::test_x]   # one mutant vs your tests
@@ -11,7 +12,7 @@ functions alone, and a rules.py is `@rules.predicate` functions and `rules.add_p
 
 What a run does (docs/testing.md, "Mutation testing", says how to read the results):
 1. Copies the project (apps, portal, templates, locale, static, staticfiles, tests; from the
-   work tree, or from HEAD with --head) into var/mutation/work/<module>/ with a
+   work tree, or from a commit with --head/--rev) into var/mutation/work/<module>/ with a
    pyproject.toml whose [tool.mutmut] names this module and its test files, so runs never
    touch the work tree and two runs never share state.
 2. Migrates one SQLite database there (var/test-mut/mutation-template.sqlite3, reused while
@@ -31,6 +32,7 @@ environment): tests marked `postgres` skip, so a path only PostgreSQL takes is n
 """
 
 import argparse
+import fcntl
 import hashlib
 import io
 import json
@@ -42,7 +44,7 @@ import subprocess
 import sys
 import tarfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -250,6 +252,7 @@ TARGETS: dict[str, Target] = {
 }
 
 STATUS_BY_EXIT_CODE = None  # filled from mutmut.stats on first use
+_LOCKS = []  # open lock files of the modules this process runs
 
 
 def slug(module: str) -> str:
@@ -270,7 +273,7 @@ def toml_list(values) -> str:
     return "[" + ", ".join(json.dumps(str(v)) for v in values) + "]"
 
 
-def prepare_workdir(module: str, target: Target, *, head: bool) -> Path:
+def prepare_workdir(module: str, target: Target, *, rev: str | None) -> Path:
     work = OUT / "work" / slug(module)
     for _attempt in range(5):  # a stopped run's last process may still be writing there
         shutil.rmtree(work, ignore_errors=True)
@@ -279,11 +282,12 @@ def prepare_workdir(module: str, target: Target, *, head: bool) -> Path:
         time.sleep(2)
     work.mkdir(parents=True)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache", ".hypothesis")
-    if head:
-        # The last commit, whatever others are editing; the build outputs git does not keep
+    if rev:
+        (work / "HEAD").write_text(git_head(rev) + "\n")
+        # A commit, whatever others are editing; the build outputs git does not keep
         # (collected static files, compiled messages) from the work tree.
         tracked = [part for part in PROJECT_PARTS if part != "staticfiles"]
-        archive = subprocess.run(["git", "archive", "HEAD", *tracked], cwd=ROOT, capture_output=True, check=True)
+        archive = subprocess.run(["git", "archive", rev, *tracked], cwd=ROOT, capture_output=True, check=True)
         with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
             tar.extractall(work, filter="data")
         shutil.copytree(ROOT / "staticfiles", work / "staticfiles", ignore=ignore)
@@ -318,6 +322,10 @@ def prepare_workdir(module: str, target: Target, *, head: bool) -> Path:
             'forkserver_warmup = "import"',
             'preload_modules_file = "mutation-preload.txt"',
             "use_git_change_detection = false",
+            # A mutant is stopped (and counted "timeout", i.e. killed) after this many times
+            # the time its tests took without mutants (mutmut's default is 15): a shared
+            # machine under load must not turn a slow run into a kill.
+            "timeout_multiplier = 30.0",
             "",
         ]
     )
@@ -403,7 +411,14 @@ def count_mutants(work: Path, module: str, globs: list[str]) -> int:
 def read_results(work: Path, module: str, globs: list[str]) -> dict[str, int | None]:
     from fnmatch import fnmatch
 
-    meta = json.loads((work / "mutants" / f"{module}.meta").read_text())
+    for _attempt in range(10):  # a running mutmut rewrites the file after every mutant
+        try:
+            meta = json.loads((work / "mutants" / f"{module}.meta").read_text())
+            break
+        except json.JSONDecodeError:
+            time.sleep(0.5)
+    else:
+        raise SystemExit(f"cannot read mutants/{module}.meta in {work.relative_to(ROOT)}")
     codes = meta["exit_code_by_key"]
     if globs:
         codes = {k: v for k, v in codes.items() if any(fnmatch(k, g) for g in globs)}
@@ -452,50 +467,95 @@ def uncommitted(module: str, target: Target) -> str:
     return " + working tree" if done.stdout.strip() else ""
 
 
-def git_head() -> str:
-    done = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+def git_head(rev: str = "HEAD") -> str:
+    done = subprocess.run(["git", "rev-parse", "--short=12", rev], cwd=ROOT, capture_output=True, text=True)
     return done.stdout.strip()
 
 
-def run(module: str, *, max_children: int, head: bool = False) -> dict:
+def run(
+    module: str, *, max_children: int, rev: str | None = None, resume: bool = False, summarize: bool = False
+) -> dict:
+    """A fresh run of the module; with `resume`, the mutants its last run did not get to
+    (a long module can be done in several sittings); with `summarize`, only the report of
+    where its last run got to."""
     target = TARGETS[module]
     children = 1 if target.tool == "cosmic-ray" else min(max_children, target.max_children or max_children)
-    started = time.monotonic()
-    work = prepare_workdir(module, target, head=head)
-    template_database(work)
-    OUT.mkdir(parents=True, exist_ok=True)
+    work = OUT / "work" / slug(module)
     log = OUT / f"{slug(module)}.log"
-    print(f"{module}: {target.tool} in {work.relative_to(ROOT)} ({children} at a time), log in {log.relative_to(ROOT)}")
-    if target.tool == "cosmic-ray":
-        found = run_cosmic_ray(module, target, work, log)
+    started_file = work / "started"
+    if not summarize:
+        # One run of a module at a time (it rebuilds the module's directory); held until exit.
+        (OUT / "work").mkdir(parents=True, exist_ok=True)
+        lock = (OUT / "work" / f"{slug(module)}.lock").open("w")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SystemExit(f"{module}: another run of it is in progress") from None
+        _LOCKS.append(lock)
+    if resume or summarize:
+        if not started_file.exists():
+            raise SystemExit(f"no earlier run of {module} in {work.relative_to(ROOT)}")
     else:
-        found = run_mutmut(module, target, work, log, children)
+        work = prepare_workdir(module, target, rev=rev)
+        started_file.write_text(str(time.time()))
+    # A test file added after the commit being run cannot have killed anything there.
+    missing = [t for t in target.tests if not (work / t).exists()]
+    if missing:
+        print(f"  not in this copy, left out: {' '.join(missing)}")
+        target = replace(target, tests=tuple(t for t in target.tests if t not in missing))
+    OUT.mkdir(parents=True, exist_ok=True)
+    if not summarize:
+        template_database(work)
+        where = f"{work.relative_to(ROOT)} ({children} at a time), log in {log.relative_to(ROOT)}"
+        print(f"{module}: {target.tool} in {where}")
+    if target.tool == "cosmic-ray":
+        found = run_cosmic_ray(module, target, work, log, resume=resume, summarize=summarize)
+    else:
+        found = run_mutmut(module, target, work, log, children, resume=resume, summarize=summarize)
     remove_leftover_copies()
     if found is None:
         return {}
     statuses, diffs, exit_code, hint = found
-    seconds = round(time.monotonic() - started)
-    return report(module, target, statuses, diffs, seconds, children, exit_code, hint, head=head)
+    # From the first start to the last result (a resumed run adds up its sittings' gaps too).
+    last = max((f.stat().st_mtime for f in work.glob("mutants/**/*.meta")), default=time.time())
+    if target.tool == "cosmic-ray" and (work / "session.sqlite").exists():
+        last = (work / "session.sqlite").stat().st_mtime
+    seconds = round((last if summarize else time.time()) - float(started_file.read_text()))
+    if (work / "HEAD").exists():  # a --head/--rev run: the commit it copied
+        commit = (work / "HEAD").read_text().strip()
+    else:
+        commit = git_head() + uncommitted(module, target)
+    return report(module, target, statuses, diffs, seconds, children, exit_code, hint, commit=commit)
 
 
-def run_mutmut(module: str, target: Target, work: Path, log: Path, children: int):
+def run_mutmut(module: str, target: Target, work: Path, log: Path, children: int, *, resume: bool, summarize: bool):
     globs = mutant_globs(module, target.functions)
-    if count_mutants(work, module, globs) == 0:
-        print("  mutmut makes no mutants here: only module-level code and decorated functions")
-        return {}, {}, None, ""
-    command = [str(MUTMUT), "run", "--max-children", str(children), *globs]
-    with log.open("w") as out:
-        done = subprocess.run(command, cwd=work, env=run_env(), stdout=out, stderr=subprocess.STDOUT)
+    if not summarize:
+        if count_mutants(work, module, globs) == 0:
+            print("  mutmut makes no mutants here: only module-level code and decorated functions")
+            return {}, {}, None, ""
+        names = globs
+        if resume and (work / "mutants" / f"{module}.meta").exists():
+            # Named one by one: mutmut runs again every mutant a name or pattern matches.
+            names = sorted(n for n, code in read_results(work, module, globs).items() if code is None)
+            if not names:
+                print("  every mutant has a result already")
+        command = [str(MUTMUT), "run", "--max-children", str(children), *names]
+        with log.open("a" if resume else "w") as out:
+            done = subprocess.run(command, cwd=work, env=run_env(), stdout=out, stderr=subprocess.STDOUT)
+        exit_code = done.returncode
+    else:
+        exit_code = None
     if not (work / "mutants" / f"{module}.meta").exists():
-        print(f"  mutmut produced no results (exit {done.returncode}); see {log.relative_to(ROOT)}")
+        print(f"  mutmut produced no results (exit {exit_code}); see {log.relative_to(ROOT)}")
         return None
     statuses = {name: status_of(code) for name, code in read_results(work, module, globs).items()}
-    not_killed = sorted(n for n, status in statuses.items() if status not in ("killed", "timeout"))
+    not_killed = sorted(n for n, status in statuses.items() if status not in ("killed", "timeout", "not checked"))
     hint = f"cd {work.relative_to(ROOT)} && ../../../../.venv/bin/mutmut show NAME"
-    return statuses, mutant_diffs(work, not_killed), done.returncode, hint
+    return statuses, mutant_diffs(work, not_killed), exit_code, hint
 
 
-def run_cosmic_ray(module: str, target: Target, work: Path, log: Path):
+def run_cosmic_ray(module: str, target: Target, work: Path, log: Path, *, resume: bool, summarize: bool):
     """One `pytest -x` of the module's test files per mutant; the mutant is written into the
     run's copy of the module (never the work tree) and taken out again afterwards."""
     tests = [sys.executable, "-m", "pytest", "-x", "-q", *PYTEST_ARGS, *target.tests]
@@ -524,6 +584,14 @@ def run_cosmic_ray(module: str, target: Target, work: Path, log: Path):
             print(f"  {Path(args[0]).name} failed (exit {done.returncode}); see {log.relative_to(ROOT)}")
         return done.returncode == 0
 
+    hint = "bench/mutation.py --check NAME (applies it to the run's copy, runs the tests, takes it out)"
+    if summarize or (resume and session.exists()):
+        if resume:
+            with log.open("a") as out:
+                if not cosmic_ray(str(COSMIC_RAY), "exec", config.name, session.name, out=out):
+                    return None
+        statuses, diffs = _cosmic_ray_dump(work, module)
+        return statuses, diffs, 0, hint
     with log.open("w") as out:
         write_config(60)
         filter_operators = str(COSMIC_RAY.with_name("cr-filter-operators"))
@@ -543,7 +611,6 @@ def run_cosmic_ray(module: str, target: Target, work: Path, log: Path):
         if not cosmic_ray(str(COSMIC_RAY), "exec", config.name, session.name, out=out):
             return None
     statuses, diffs = _cosmic_ray_dump(work, module)
-    hint = "bench/mutation.py --check NAME (applies it to the run's copy, runs the tests, takes it out)"
     return statuses, diffs, 0, hint
 
 
@@ -569,20 +636,21 @@ def _cosmic_ray_dump(work: Path, module: str) -> tuple[dict[str, str], dict[str,
     return statuses, diffs
 
 
-def report(module, target, statuses, diffs, seconds, children, exit_code, hint, *, head: bool) -> dict:
+def report(module, target, statuses, diffs, seconds, children, exit_code, hint, *, commit: str) -> dict:
     """The figures (var/mutation/<module>.json, summary.md) and the mutants not killed, with
     their diffs (var/mutation/<module>.txt)."""
     counts: dict[str, int] = {}
     for status in statuses.values():
         counts[status] = counts.get(status, 0) + 1
     total = len(statuses)
+    checked = total - counts.get("not checked", 0)
     globs = mutant_globs(module, target.functions) if target.tool == "mutmut" else []
     result = {
         "module": module,
         "tool": target.tool,
         "functions": list(target.functions),
         "tests": list(target.tests),
-        "commit": git_head() + ("" if head else uncommitted(module, target)),
+        "commit": commit,
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "seconds": seconds,
         "max_children": children,
@@ -592,17 +660,22 @@ def report(module, target, statuses, diffs, seconds, children, exit_code, hint, 
         "timeout": counts.get("timeout", 0),
         "survived": counts.get("survived", 0),
         "no_tests": counts.get("no tests", 0),
-        "other": {k: v for k, v in counts.items() if k not in ("killed", "timeout", "survived", "no tests")},
-        "score": round(100 * (counts.get("killed", 0) + counts.get("timeout", 0)) / total, 1) if total else None,
+        "other": {
+            k: v for k, v in counts.items() if k not in ("killed", "timeout", "survived", "no tests", "not checked")
+        },
+        "not_checked": counts.get("not checked", 0),
+        # Over the mutants that have a result: a run stopped half way gives a partial figure.
+        "score": round(100 * (counts.get("killed", 0) + counts.get("timeout", 0)) / checked, 1) if checked else None,
         "functions_without_mutants": [
             f for f, g in zip(target.functions, globs, strict=True) if not any(_match(n, g) for n in statuses)
         ],
     }
-    not_killed = sorted(n for n, status in statuses.items() if status not in ("killed", "timeout"))
+    not_killed = sorted(n for n, status in statuses.items() if status not in ("killed", "timeout", "not checked"))
+    partial = f" (only {checked} of {total} checked so far: --resume)" if checked < total else ""
     if total:
         head = (
             f"# {module} ({target.tool}): {total} mutants, {result['killed']} killed, {result['timeout']} timeout, "
-            f"{result['survived']} survived, {result['no_tests']} no tests, score {result['score']}%"
+            f"{result['survived']} survived, {result['no_tests']} no tests, score {result['score']}%{partial}"
         )
     else:
         why = {
@@ -626,7 +699,7 @@ def report(module, target, statuses, diffs, seconds, children, exit_code, hint, 
     other = f", {result['other']}" if result["other"] else ""
     print(
         f"  {total} mutants: {result['killed']} killed, {result['timeout']} timeout, {result['survived']} survived, "
-        f"{result['no_tests']} no tests{other} -> score {result['score']}% in {seconds} s"
+        f"{result['no_tests']} no tests{other} -> score {result['score']}% in {seconds} s{partial}"
     )
     if result["functions_without_mutants"]:
         print(f"  no mutants in: {', '.join(result['functions_without_mutants'])}")
@@ -648,6 +721,8 @@ def write_summary() -> None:
             continue
         what = r["module"] + (f" ({', '.join(r['functions'])})" if r["functions"] else "")
         score = "–" if r["score"] is None else f"{r['score']}%"
+        if r.get("not_checked"):
+            score += f" ({r['total'] - r['not_checked']} checked)"
         rows.append(
             f"| {what} | {r.get('tool', 'mutmut')} | {r['total']} | {r['killed'] + r['timeout']} | {r['survived']} "
             f"| {r['no_tests']} | {score} | {r['seconds']} s | {r['commit']} |"
@@ -698,6 +773,9 @@ def main() -> None:
     parser.add_argument(
         "--head", action="store_true", help="run the last commit (HEAD), not the work tree with its uncommitted changes"
     )
+    parser.add_argument("--rev", help="run this commit (a baseline, say), not the work tree")
+    parser.add_argument("--resume", action="store_true", help="go on with the mutants the last run did not get to")
+    parser.add_argument("--summarize", action="store_true", help="only report where the last run got to")
     parser.add_argument(
         "--check",
         metavar="MUTANT",
@@ -721,7 +799,8 @@ def main() -> None:
     if not (ROOT / "staticfiles").is_dir() or not any((ROOT / "locale").glob("*/LC_MESSAGES/django.mo")):
         raise SystemExit("run `make messages static` first: the tests render templates with compiled messages")
     for module in modules:
-        run(module, max_children=args.max_children, head=args.head)
+        rev = args.rev or ("HEAD" if args.head else None)
+        run(module, max_children=args.max_children, rev=rev, resume=args.resume, summarize=args.summarize)
 
 
 if __name__ == "__main__":
