@@ -78,18 +78,40 @@ def test_a_stale_change_is_refused_and_both_attempts_are_in_the_history(make_req
 def test_the_refused_attempt_records_the_status_the_loser_saw(make_request, coe, coe2):
     request = make_request()
     move(request.pk, coe, Status.TRIAGED, 1)  # version 2
-    move(request.pk, coe, Status.IN_PROGRESS, 2)  # version 3
-    for seen_version, seen_status in [(1, Status.NEW), (2, Status.TRIAGED)]:
+    services.support_requests_assign(request_ids=[request.pk], actor=coe, assignee=coe)  # version 3, same status
+    move(request.pk, coe, Status.IN_PROGRESS, 3)  # version 4
+    # Meanwhile another request lives its own life; its history is not this one's.
+    other = make_request()
+    move(other.pk, coe, Status.RESOLVED, 1, comment="別件は解決")
+    seen = [(1, Status.NEW), (2, Status.TRIAGED), (3, Status.TRIAGED), (2, Status.TRIAGED)]
+    for seen_version, seen_status in seen:  # the last one: again, after refused attempts are in the history
         with pytest.raises(SupportConflict):
             move(request.pk, coe2, Status.RESOLVED, seen_version, comment="解決済みです")
         refused = RequestEvent.objects.filter(request=request, outcome="conflict").latest("id")
         assert (refused.actor_id, refused.from_status, refused.to_status) == (coe2.pk, seen_status, Status.RESOLVED)
         assert refused.data == {
             "expected_version": seen_version,
-            "current_version": 3,
+            "current_version": 4,
             "current_status": Status.IN_PROGRESS,
         }
     assert SupportRequest.objects.get(pk=request.pk).status == Status.IN_PROGRESS
+    assert RequestEvent.objects.filter(request=request, outcome="conflict").count() == len(seen)
+
+
+def test_a_version_no_one_ever_saw_is_a_conflict_from_the_current_status(make_request, coe, coe2):
+    # The status form accepts version 0 (a tampered or broken page): a 409 recorded from what
+    # the request is now, not a 500.
+    request = make_request()
+    move(request.pk, coe, Status.TRIAGED, 1)
+    with pytest.raises(SupportConflict) as conflict:
+        move(request.pk, coe2, Status.IN_PROGRESS, 0)
+    assert conflict.value.status == 409
+    refused = RequestEvent.objects.get(request=request, outcome="conflict")
+    assert (refused.from_status, refused.to_status, refused.data["expected_version"]) == (
+        Status.TRIAGED,
+        Status.IN_PROGRESS,
+        0,
+    )
 
 
 def test_the_loser_is_told_who_changed_it_last(make_request, coe, coe2):
@@ -121,7 +143,14 @@ def test_a_stale_triage_is_a_conflict_recorded_with_what_was_asked(make_request,
             request_id=request.pk, actor=coe2, assignee=coe2, priority=Priority.URGENT, expected_version=1
         )
     refused = RequestEvent.objects.get(request=request, outcome="conflict")
-    assert (refused.actor_id, refused.action, refused.from_status) == (coe2.pk, "assigned", Status.NEW)
+    # A triage changes no status and says nothing: the attempt has neither.
+    assert (refused.actor_id, refused.action, refused.from_status, refused.to_status, refused.comment) == (
+        coe2.pk,
+        "assigned",
+        Status.NEW,
+        "",
+        "",
+    )
     assert refused.data == {
         "expected_version": 1,
         "current_version": 2,
@@ -152,6 +181,11 @@ def told(*users) -> dict[str, list[str]]:
     }
 
 
+def by_whom(user) -> list[tuple[str, str | None]]:
+    rows = Notification.objects.filter(recipient=user).order_by("id").values_list("kind", "actor__username")
+    return list(rows)
+
+
 def test_a_whole_life_tells_each_person_exactly_what_concerns_them(make_request, requester, coe, coe2, manager):
     everyone = (requester, coe, coe2, manager)
     request = make_request()
@@ -179,6 +213,13 @@ def test_a_whole_life_tells_each_person_exactly_what_concerns_them(make_request,
         "coe2": ["support_new", "support_assigned", "support_internal_note", "support_reply", "support_reopened"],
         "manager": [],  # sees the request, is told nothing
     }
+    # Each notification says who made the change.
+    assert by_whom(requester) == [
+        ("support_waiting", "coe2"),
+        ("support_resolved", "coe2"),
+        ("support_resolved", "coe2"),
+    ]
+    assert by_whom(coe2)[-2:] == [("support_reply", "requester"), ("support_reopened", "requester")]
     assert SupportRequest.objects.get(pk=request.pk).status == Status.CLOSED
 
 
@@ -192,6 +233,17 @@ def test_a_reopened_request_without_an_assignee_tells_the_whole_coe(make_request
         "coe1": ["support_reopened"],
         "coe2": ["support_reopened"],
     }
+    assert by_whom(coe) == [("support_reopened", "requester")]
+
+
+def test_a_coe_member_reopening_an_unassigned_request_tells_the_others_not_themselves(
+    make_request, requester, coe, coe2
+):
+    request = make_request()
+    move(request.pk, coe, Status.RESOLVED, 1, comment="こちらをご覧ください")
+    Notification.objects.all().delete()
+    move(request.pk, coe, Status.IN_PROGRESS, 2, comment="見直しが必要でした")
+    assert told(requester, coe, coe2) == {"requester": [], "coe1": [], "coe2": ["support_reopened"]}
 
 
 def test_the_requesters_answer_by_status_change_tells_the_assignee(make_request, requester, coe, coe2):
@@ -238,6 +290,8 @@ def test_a_cancellation_tells_the_assignee_if_there_is_one(make_request, request
         "coe1": [],
         "coe2": ["support_cancelled"] if assigned else [],
     }
+    if assigned:
+        assert by_whom(coe2) == [("support_cancelled", "requester")]
 
 
 def test_a_notification_names_the_request_and_links_to_it(make_request, requester, coe):
