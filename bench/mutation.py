@@ -95,7 +95,10 @@ TARGETS: dict[str, Target] = {
         tests=("tests/accounts/test_roles.py", "tests/accounts/test_access.py", PERMISSION_MATRIX),
         tool="cosmic-ray",
     ),
-    "apps/cases/rules.py": Target(tests=("tests/cases/test_permissions.py", PERMISSION_MATRIX), tool="cosmic-ray"),
+    "apps/cases/rules.py": Target(
+        tests=("tests/cases/test_permissions.py", "tests/cases/test_attachments.py", PERMISSION_MATRIX),
+        tool="cosmic-ray",
+    ),
     "apps/ideas/rules.py": Target(
         tests=(
             PERMISSION_MATRIX,
@@ -106,7 +109,9 @@ TARGETS: dict[str, Target] = {
         ),
         tool="cosmic-ray",
     ),
-    "apps/knowledge/rules.py": Target(tests=(PERMISSION_MATRIX, "tests/knowledge/test_views.py"), tool="cosmic-ray"),
+    "apps/knowledge/rules.py": Target(
+        tests=(PERMISSION_MATRIX, "tests/knowledge/test_views.py", "tests/knowledge/test_drafts.py"), tool="cosmic-ray"
+    ),
     "apps/notifications/rules.py": Target(
         tests=(PERMISSION_MATRIX, "tests/notifications/test_views.py"), tool="cosmic-ray"
     ),
