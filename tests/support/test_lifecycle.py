@@ -15,7 +15,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from apps.accounts.roles import Role
 from apps.support import selectors, services
@@ -213,9 +213,10 @@ def test_a_resolution_tells_the_requester_and_is_kept(make_request, people):
     )  # fmt: skip
     assert (resolved.resolved_at, resolved.resolution_summary) == (now, "Forms で受付を作りました")
     # The comment of a move is public: the requester reads it in the conversation.
-    assert list(resolved.replies.values_list("author_id", "body", "status_change", "internal")) == [
-        (people[COE].pk, "Forms で受付を作りました", RESOLVED, False)
+    assert list(resolved.replies.values_list("author_id", "body", "status_change", "internal", "created_at")) == [
+        (people[COE].pk, "Forms で受付を作りました", RESOLVED, False, now)
     ]
+    assert RequestEvent.objects.filter(request=request, action="transition").get().created_at == now
 
 
 def test_waiting_since_is_set_and_cleared(make_request, people):
@@ -318,6 +319,39 @@ def test_a_resolved_request_without_a_resolution_time_cannot_be_reopened(make_re
 
 
 # --- odd input is a 4xx, never a 500 ---------------------------------------------------------------
+
+
+def test_refusals_say_why_in_japanese(make_request, people, settings):
+    # PRODUCT.md: "Bad input gets a clear message in the user's language" (Japanese first).
+    settings.SUPPORT_REOPEN_DAYS = 14
+    cases = [
+        (CLOSED, COE, IN_PROGRESS, "x", "「完了」の依頼を「対応中」にすることはできません。"),
+        (NEW, REQUESTER, TRIAGED, "", "この依頼に対して、この操作（「振り分け済みにする」）を行う権限がありません。"),
+        (
+            IN_PROGRESS,
+            COE,
+            RESOLVED,
+            " ",
+            "「解決済みにする」にはコメントが必要です：対応結果の要約（依頼者に表示されます）",
+        ),
+        (NEW, COE, "done", "", "状態が不明です。"),
+    ]
+    with translation.override("ja"):
+        for from_status, person, to_status, comment, message in cases:
+            request = _request_in(make_request, from_status)
+            with pytest.raises(SupportRuleError) as refused:
+                services.support_request_transition(
+                    request_id=request.pk, actor=people[person], to_status=to_status, comment=comment,
+                    expected_version=request.version,
+                )  # fmt: skip
+            assert refused.value.message == message
+        late = _request_in(make_request, RESOLVED)
+        SupportRequest.objects.filter(pk=late.pk).update(resolved_at=timezone.now() - timedelta(days=15))
+        with pytest.raises(SupportRuleError) as refused:
+            services.support_request_transition(
+                request_id=late.pk, actor=people[REQUESTER], to_status=IN_PROGRESS, comment="まだ", expected_version=1
+            )
+        assert refused.value.message == "依頼を再開できるのは、解決から 14 日以内です。新しい依頼を送信してください。"
 
 
 def test_unknown_status_and_missing_request_are_4xx(make_request, coe):

@@ -11,9 +11,10 @@ The office days after Mon 11 May are 12 (1), 13 (2), 14 (3), 15 (4), 18 (5), 19 
 A target of N business days is due at 23:59:59 Japan time on the Nth of them.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
+from django.utils import timezone
 
 from apps.core.business_days import JAPAN
 from apps.notifications.models import Notification
@@ -187,3 +188,22 @@ def test_near_until_is_the_end_of_the_current_office_day():
     # Not the end of the next one: a target due tomorrow is not "near" today.
     end_of_tuesday = lifecycle.near_until(jst(2026, 5, 12, 8))
     assert end_of(2026, 5, 12) <= end_of_tuesday < jst(2026, 5, 13, 0, 0, 1)
+
+
+def test_a_refused_question_does_not_stop_the_clock(make_request, coe, coe2):
+    # COE 次郎 tries to ask the requester from an outdated page: refused (a conflict), so the
+    # request never waited and its due moments stay where they were, whenever they are recomputed.
+    request = make_request(priority=Priority.HIGH)
+    due = request.resolution_due_at
+    services.support_request_transition(request_id=request.pk, actor=coe, to_status=Status.TRIAGED, expected_version=1)
+    with pytest.raises(services.SupportConflict):
+        services.support_request_transition(
+            request_id=request.pk, actor=coe2, to_status=Status.WAITING, comment="確認させてください",
+            expected_version=1,
+        )  # fmt: skip
+    # Two weeks later (office days whatever the season), work starts: the targets are recomputed.
+    started = services.support_request_transition(
+        request_id=request.pk, actor=coe, to_status=Status.IN_PROGRESS, expected_version=2,
+        now=timezone.now() + timedelta(days=14),
+    )  # fmt: skip
+    assert started.resolution_due_at == due

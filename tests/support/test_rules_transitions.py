@@ -123,6 +123,16 @@ def test_the_loser_is_told_who_changed_it_last(make_request, coe, coe2):
         move(request.pk, coe2, Status.RESOLVED, 1, comment="済")
     assert "COE 三郎" in conflict.value.message and "COE 花子" not in conflict.value.message
     assert "In progress" in conflict.value.message
+    # COE 次郎's refused attempt changed nothing, nor did COE 花子's work on another request
+    # since: the next person still hears of COE 三郎, in Japanese by default.
+    other = make_request()
+    move(other.pk, coe, Status.TRIAGED, 1)
+    with translation.override("ja"), pytest.raises(SupportConflict) as conflict:
+        move(request.pk, coe, Status.WAITING, 2, comment="確認させてください")
+    assert conflict.value.message == (
+        "表示している間に COE 三郎 がこの依頼を変更したため、現在の状態は「対応中」です。"
+        "あなたの操作は保存されていません。依頼の内容を確認して、もう一度操作してください。"
+    )
 
 
 def test_a_change_by_the_scheduler_is_someones(make_request, requester, coe, coe2, settings):
@@ -133,6 +143,11 @@ def test_a_change_by_the_scheduler_is_someones(make_request, requester, coe, coe
     with translation.override("en"), pytest.raises(SupportConflict) as conflict:
         move(request.pk, requester, Status.IN_PROGRESS, 2, comment="まだです")
     assert conflict.value.message.startswith("someone changed this request") and "Closed" in conflict.value.message
+    with translation.override("ja"), pytest.raises(SupportConflict) as conflict:
+        move(request.pk, requester, Status.IN_PROGRESS, 2, comment="まだです")
+    assert conflict.value.message.startswith(
+        "表示している間に 他の職員 がこの依頼を変更したため、現在の状態は「完了」です。"
+    )
 
 
 def test_a_stale_triage_is_a_conflict_recorded_with_what_was_asked(make_request, coe, coe2):
