@@ -179,9 +179,14 @@ def test_business_days_between_by_hand():
 
 
 def test_naive_datetimes_are_refused():
-    with pytest.raises(ValueError):
+    # A moment without a zone could be Japan's or the server's: refused, saying why (a
+    # programmer's error, so the message is for the programmer, in English).
+    with pytest.raises(ValueError, match=r"^business-day arithmetic needs aware datetimes$"):
         add_business_days(datetime(2026, 4, 28, 10), 1)  # noqa: DTZ001 - the point of the test
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^business-day arithmetic needs aware datetimes$"):
+        is_office_day(datetime(2026, 4, 28, 10))  # noqa: DTZ001 - the point of the test
+    # A target cannot lie before the request.
+    with pytest.raises(ValueError, match=r"^n must not be negative$"):
         add_business_days(jst(2026, 4, 28, 10), -1)
 
 
