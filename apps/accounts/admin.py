@@ -12,11 +12,13 @@ permission (`accounts.open_admin`) through `SiteAdmin`.
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.accounts.models import Department, User
+from apps.accounts.leavers import user_leave, user_return
+from apps.accounts.models import Department, DepartmentLineage, DepartmentMembership, User
 from apps.accounts.roles import Role
-from apps.accounts.services import user_roles_set
+from apps.accounts.services import memberships_apply, user_roles_set
 from apps.core.models import AuditEntry
 
 
@@ -59,9 +61,27 @@ admin.site.unregister(Group)
 
 @admin.register(Department)
 class DepartmentAdmin(SiteAdmin):
-    list_display = ["code", "name_ja", "name_en", "level", "parent", "is_active"]
+    list_display = ["code", "name_ja", "name_en", "level", "parent", "coe_contact", "is_active", "valid_until"]
     list_filter = ["level", "is_active"]
     search_fields = ["code", "name_ja", "name_en", "kana"]
+    # Reorganisations (renames that keep the row, merges, splits) go through the organisation
+    # chart import on the directory page, which records the lineage; here single corrections.
+    autocomplete_fields = ["coe_contact", "parent"]
+
+
+@admin.register(DepartmentMembership)
+class DepartmentMembershipAdmin(ReadOnlyAdmin):
+    list_display = ["user", "department", "valid_from", "valid_until", "source"]
+    list_filter = ["source"]
+    search_fields = ["user__username", "user__display_name", "department__name_ja", "department__code"]
+    list_select_related = ["user", "department"]
+
+
+@admin.register(DepartmentLineage)
+class DepartmentLineageAdmin(ReadOnlyAdmin):
+    list_display = ["effective_on", "kind", "predecessor", "successor", "is_primary", "old_name_ja", "source"]
+    list_filter = ["kind"]
+    list_select_related = ["predecessor", "successor"]
 
 
 @admin.register(User)
@@ -88,6 +108,24 @@ class UserAdmin(SiteAdminMixin, BaseUserAdmin):
         if db_field.name == "groups":
             kwargs["queryset"] = Group.objects.filter(name__in=Role.values).order_by("name")
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change) -> None:
+        """Deactivating someone here is a leave like the directory sync's (their work handed
+        on, sessions ended, no more mail); reactivating, a return; a new department, a
+        transfer in the department history."""
+        leaving = change and "is_active" in form.changed_data and not obj.is_active
+        returning = change and "is_active" in form.changed_data and obj.is_active
+        if leaving:
+            obj.is_active = True  # user_leave makes the change, with everything that follows
+        if returning:
+            obj.is_active = False
+        super().save_model(request, obj, form, change)
+        if leaving:
+            user_leave(user=obj, reason="admin", actor=request.user, source="admin")
+        elif returning:
+            user_return(user=obj, department=obj.department, actor=request.user, source="admin")
+        elif "department" in form.changed_data and obj.is_active:
+            memberships_apply(moves=[(obj.pk, obj.department_id)], on=timezone.localdate(), source="admin")
 
     def save_related(self, request, form, formsets, change) -> None:
         # Through the one service that sets roles: it keeps Django admin access in step

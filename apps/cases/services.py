@@ -10,9 +10,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.accounts.leavers import Leaver
 from apps.accounts.models import Department, User
 from apps.cases.models import (
     Case,
@@ -28,6 +30,7 @@ from apps.cases.models import (
 from apps.core.dates import fiscal_year
 from apps.core.services import audit_log
 from apps.core.uploads import DOCUMENTS, IMAGES, validate_upload
+from apps.notifications.services import notification_send
 from apps.search.services import search_index_update
 
 ATTACHMENT_KINDS = DOCUMENTS + IMAGES
@@ -334,3 +337,48 @@ def case_attachment_delete(*, attachment: CaseAttachment, actor: User) -> None:
         audit_log(action="case.attachment_deleted", actor=actor, target=case, data={"name": name})
         # The file goes only once the row is surely gone.
         transaction.on_commit(lambda: storage.delete(storage_name))
+
+
+def cases_leaver_handle(leaver: Leaver) -> dict | None:
+    """Someone who was a contact of cases left (apps.accounts.leavers): on each such case
+    the successor takes their place as contact and is told. The author stays: a case
+    stays attributed to who wrote it. Without a successor the leaver is only removed as a
+    contact where another contact remains."""
+    Contacts = Case.contacts.through
+    with transaction.atomic():
+        case_ids = sorted(Contacts.objects.filter(user_id=leaver.user.pk).values_list("case_id", flat=True).distinct())
+        if not case_ids:
+            return None
+        successor = leaver.successor
+        if successor is None:
+            others = set(
+                Contacts.objects.filter(case_id__in=case_ids)
+                .exclude(user_id=leaver.user.pk)
+                .values_list("case_id", flat=True)
+            )
+            case_ids = [pk for pk in case_ids if pk in others]
+        Contacts.objects.filter(case_id__in=case_ids, user_id=leaver.user.pk).delete()
+        if successor is not None:
+            have = set(
+                Contacts.objects.filter(case_id__in=case_ids, user_id=successor.pk).values_list("case_id", flat=True)
+            )
+            Contacts.objects.bulk_create(
+                [Contacts(case_id=pk, user_id=successor.pk) for pk in case_ids if pk not in have]
+            )
+        if not case_ids:
+            return None
+        audit_log(
+            action="case.contacts_handed_over",
+            actor=leaver.actor,
+            target=successor or leaver.user,
+            data={"from_user": leaver.user.pk, "to_user": successor.pk if successor else None, "cases": case_ids},
+        )
+        if successor is not None:
+            notification_send(
+                recipients=[successor],
+                kind="cases_handed_over",
+                params={"count": len(case_ids), "from": leaver.user.get_full_name()},
+                url=reverse("cases:list"),
+                actor=leaver.actor,
+            )
+    return {"cases": case_ids, "to": successor.pk if successor else None}

@@ -8,8 +8,10 @@ class KnowledgeConfig(AppConfig):
     verbose_name = _("Knowledge")
 
     def ready(self) -> None:
+        from apps.accounts.leavers import leaver_handler_register
         from apps.core.home import HomePanel, home_panel_register
         from apps.core.navigation import NavItem, nav_register
+        from apps.knowledge import services
         from apps.knowledge.search import article_document, article_queryset
         from apps.knowledge.selectors import home_context
         from apps.notifications.registry import NotificationKind, kind_register
@@ -56,6 +58,8 @@ class KnowledgeConfig(AppConfig):
         ):
             kind_register(kind)
 
+        # A leaver's articles go to their department's COE contact (apps.accounts.leavers).
+        leaver_handler_register("knowledge", services.knowledge_leaver_handle)
         searchable_register(
             SearchableType(
                 key="article",

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.accounts.leavers import Leaver
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core.markdown import markdown_to_text
@@ -347,20 +348,26 @@ def articles_reassign_owner(
         raise ValidationError(_("Choose two different people."))
     if not to_user.is_active:
         raise ValidationError(_("The new owner's account is not active."))
+    return len(_owner_move(from_user=from_user, to_user=to_user, articles=articles, actor=actor))
+
+
+def _owner_move(
+    *, from_user: User, to_user: User, articles: Iterable[Article] | None, actor: User | None, **audit_data
+) -> list[int]:
     with transaction.atomic():
         selected = Article.objects.select_for_update().filter(owner=from_user)
         if articles is not None:
             selected = selected.filter(pk__in=[a.pk for a in articles])
         ids = sorted(selected.values_list("pk", flat=True))
         if not ids:
-            return 0
+            return []
         # The new owner gets fresh reminders for stale articles.
         Article.objects.filter(pk__in=ids).update(owner=to_user, stale_reminded_on=None)
         audit_log(
             action="knowledge.owners_reassigned",
             actor=actor,
             target=to_user,
-            data={"from_user": from_user.pk, "to_user": to_user.pk, "articles": ids},
+            data={"from_user": from_user.pk, "to_user": to_user.pk, "articles": ids, **audit_data},
         )
         notification_send(
             recipients=[to_user],
@@ -369,7 +376,18 @@ def articles_reassign_owner(
             url=reverse("knowledge:list") + "?owner=me",
             actor=actor,
         )
-    return len(ids)
+    return ids
+
+
+def knowledge_leaver_handle(leaver: Leaver) -> dict | None:
+    """Someone who owned articles left (apps.accounts.leavers): every article they own
+    (drafts too) goes to the successor, who is told, as `articles_reassign_owner` does for
+    an editor. Without a successor the articles stay with the leaver's name on them."""
+    if leaver.successor is None:
+        count = Article.objects.filter(owner=leaver.user).count()
+        return {"articles_kept": count} if count else None
+    ids = _owner_move(from_user=leaver.user, to_user=leaver.successor, articles=None, actor=leaver.actor, reason="left")
+    return {"articles": ids, "to": leaver.successor.pk} if ids else None
 
 
 def article_feedback_record(*, article: Article, user: User, helpful: bool, comment: str = "") -> ArticleFeedback:

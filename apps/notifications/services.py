@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 
+from apps.accounts.leavers import Leaver
 from apps.accounts.models import Department, User
 from apps.accounts.selectors import user_list_in_department
 from apps.core.services import audit_log, person_lock, recent_repeat
@@ -336,3 +337,15 @@ def announcement_publish(*, author: User, title: str, body: str, department: Dep
         )
         audit_log(action="announcement.published", actor=author, target=announcement)
     return announcement
+
+
+def notifications_leaver_handle(leaver: Leaver) -> dict | None:
+    """Someone left (apps.accounts.leavers): e-mail still waiting for them — immediate
+    deliveries not yet claimed, and their digest — is skipped, so nothing reaches them
+    afterwards (notification_send already creates none for an inactive account). A mail a
+    worker has claimed already (`sending`) is not stopped. The in-app notifications stay."""
+    skipped = Delivery.objects.filter(
+        notification__recipient_id=leaver.user.pk,
+        status__in=[Delivery.Status.PENDING, Delivery.Status.DIGEST],
+    ).update(status=Delivery.Status.SKIPPED, claimed_at=None, last_error="recipient left")
+    return {"deliveries_skipped": skipped} if skipped else None

@@ -17,10 +17,12 @@ class SupportConfig(AppConfig):
         from django.contrib.auth.models import Group
         from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
+        from apps.accounts.leavers import lead_finder_register, leaver_handler_register
         from apps.accounts.models import Department, User
         from apps.core.home import HomePanel, home_panel_register
         from apps.core.navigation import NavItem, nav_register
         from apps.notifications.registry import NotificationKind, kind_register
+        from apps.support import services
         from apps.support.selectors import home_context
         from apps.support.signals import choice_lists_drop_changed, choice_lists_drop_user_saved
 
@@ -79,6 +81,11 @@ class SupportConfig(AppConfig):
                 _("The support request “%(title)s” is close to or past its target."),
             ),
             (
+                "support_released",
+                _("Support: requests back in the queue because their assignee left (COE)"),
+                _("The support request “%(title)s” is back in the queue: %(name)s has left."),
+            ),
+            (
                 "support_from_idea",
                 _("Support: my idea was handed to the COE"),
                 _("Your idea “%(title)s” was handed to the COE as a support request."),
@@ -94,6 +101,9 @@ class SupportConfig(AppConfig):
                 default_email="digest",
             )
         )
+        # A COE member who leaves: their open requests go back to the queue (apps.accounts.leavers).
+        leaver_handler_register("support", services.support_leaver_handle)
+        lead_finder_register(services.coe_leads)
         nav_register(NavItem("support", _("Support"), "support:my_requests", "support.ask", order=50))
         nav_register(NavItem("support_queue", _("Queue"), "support:queue", "support.view_queue", order=55))
         home_panel_register(

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from apps.accounts.leavers import Leaver
 from apps.accounts.models import Department, User
 from apps.accounts.roles import Role
 from apps.core.business_days import add_business_days, is_office_day
@@ -937,3 +938,45 @@ def support_requests_close_resolved(*, now: datetime | None = None, batch: int =
         except SupportRuleError:
             continue
     return closed
+
+
+# --- people who leave ----------------------------------------------------------------------
+
+
+def coe_leads() -> list[User]:
+    """The active COE leads (the accounts app asks, to choose who takes over a leaver's work)."""
+    return _leads()
+
+
+def support_leaver_handle(leaver: Leaver) -> dict | None:
+    """A COE member left (apps.accounts.leavers): their open requests go back to the triage
+    queue unassigned — the status stays, the queue's “unassigned” view lists them — each with
+    an entry in its history, and the COE leads are told (every COE member when there is no
+    lead). Runs inside the leaver's transaction. Requests they asked for stay as they are."""
+    now = timezone.now()
+    name = leaver.user.get_full_name()
+    released = []
+    for request in (
+        SupportRequest.objects.select_for_update()
+        .filter(assignee_id=leaver.user.pk, status__in=OPEN_STATUSES)
+        .order_by("pk")
+    ):
+        request.assignee = None
+        RequestEvent.objects.create(
+            request=request,
+            actor=None,
+            action=Event.Action.ASSIGNED,
+            data={"assignee_id": None, "assignee": "", "left": name},
+            created_at=now,
+        )
+        request.version += 1
+        request.updated_at = now
+        request.save(update_fields=["assignee", "version", "updated_at"])
+        released.append(request)
+    if not released:
+        return None
+    leads = [u for u in _leads() if u.pk != leaver.user.pk] or [u for u in _coe_members() if u.pk != leaver.user.pk]
+    for request in released:
+        _notify(leads, "support_released", request, None, name=name)
+    _forget_after_commit(selectors.ASSIGNMENT_INPUTS_KEY)
+    return {"requests": [request.pk for request in released]}
