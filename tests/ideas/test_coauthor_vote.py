@@ -21,7 +21,7 @@ from apps.ideas.models import Challenge, Coauthor, Idea, IdeaEvent, Vote
 from apps.ideas.services import IdeaRuleError
 from tests.factories import UserFactory
 from tests.ideas.factories import IdeaFactory
-from tests.ideas.helpers import refused, tally_digest
+from tests.ideas.helpers import jst, refused, tally_digest
 
 pytestmark = pytest.mark.django_db
 
@@ -138,6 +138,29 @@ def test_after_voting_closed_accepting_changes_no_vote(voted_then_closed):
     _invite_and_answer(idea, voter, accept=True)
     assert Coauthor.objects.get(idea=idea, user=voter).status == Coauthor.Status.ACCEPTED
     assert Vote.objects.filter(idea=idea).count() == 2 and _count(idea) == 2
+
+
+@pytest.mark.parametrize(
+    ("instant", "vote_kept"),
+    [(jst(2026, 9, 6, 23, 59, 59), False), (jst(2026, 9, 7, 0, 0, 0), True)],
+    ids=["last second of voting", "first second after"],
+)
+def test_the_close_of_voting_to_the_second_in_japan_time(
+    challenge_factory, idea_factory, user_factory, instant, vote_kept
+):
+    challenge = challenge_factory(
+        submission_start=jst(2026, 8, 1),
+        submission_end=jst(2026, 9, 7),
+        voting_start=jst(2026, 8, 10),
+        voting_end=jst(2026, 9, 7),
+    )
+    idea = idea_factory(challenge=challenge)
+    voter = user_factory()
+    services.vote_cast(voter=voter, idea_id=idea.pk, now=jst(2026, 8, 20))
+    services.coauthor_invite(idea_id=idea.pk, actor=idea.author, user=voter)
+    services.coauthor_answer(idea_id=idea.pk, user=voter, accept=True, now=instant)
+    assert Vote.objects.filter(idea=idea, voter=voter).exists() is vote_kept
+    assert _count(idea) == (1 if vote_kept else 0)
 
 
 def test_accepting_after_the_seal_leaves_the_sealed_tally_true(voted_then_closed):
