@@ -171,3 +171,26 @@ def test_challenge_counts_hidden_while_voting_is_open(challenge_factory, offset,
     assert challenge.counts_hidden(at) is hidden
     assert challenge_factory(hide_counts_while_voting=False).counts_hidden(at) is False
     assert challenge.counts_hidden() is True  # the factory's challenge is open now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The server's clock, set to a given instant (the rules read timezone.now())."""
+
+    def set_to(instant):
+        monkeypatch.setattr(timezone, "now", lambda: instant)
+
+    return set_to
+
+
+@pytest.mark.parametrize(
+    ("offset", "closed"), [(-1, False), (0, True)], ids=["last second of voting", "closing second"]
+)
+def test_the_coe_prepares_the_results_from_the_closing_second(challenge_factory, people, clock, offset, closed):
+    challenge = challenge_factory(hide_counts_while_voting=True, **_phase("voting closed"))
+    clock(challenge.voting_end + timedelta(seconds=offset))
+    coe, staff, admin = people["coe"], people["staff"], people["admin"]
+    assert coe.has_perm("ideas.view_results", challenge) is closed
+    assert coe.has_perm("ideas.publish_results", challenge) is closed
+    assert staff.has_perm("ideas.view_results", challenge) is False
+    assert admin.has_perm("ideas.publish_results", challenge) is False
