@@ -111,10 +111,34 @@ def test_the_button_after_a_vote_shows_no_count_while_hidden(challenge_factory, 
             assert (has_voted, budget.used, budget.total, budget.left) == (True, 1, 3, 2)
             expected = None if challenge is hidden else Vote.objects.filter(idea=idea).count()
             assert (idea.vote_count, idea.visible_count) == (expected, expected), role
-    # Someone who has not voted sees that, and their whole budget.
+    # Someone who has not voted for it sees that, and their whole budget in its challenge,
+    # though they liked ideas elsewhere (another challenge, another idea of this one).
     idea = Idea.objects.select_related("challenge").filter(challenge=shown).get()
+    services.vote_cast(voter=people["manager"], idea_id=Idea.objects.get(challenge=hidden).pk)
     has_voted, budget = selectors.vote_state_refresh(idea, people["manager"])
     assert (has_voted, budget.used, budget.left, idea.vote_count) == (False, 0, 3, 4)
+    services.vote_cast(voter=people["manager"], idea_id=idea_factory(challenge=shown).pk)
+    has_voted, budget = selectors.vote_state_refresh(idea, people["manager"])
+    assert (has_voted, budget.used, budget.left) == (False, 1, 2)
+
+
+def test_the_button_after_voting_closed_shows_the_count_to_the_coe_only(challenge_factory, idea_factory, people):
+    """A refused いいね after the close redraws the button: the COE, preparing the results, sees
+    the count; staff and administrators do not; a second before the close nobody did."""
+    challenge = challenge_factory(hide_counts_while_voting=True, **_phase("voting closed"))
+    idea = idea_factory(challenge=challenge)
+    during = challenge.voting_end - timedelta(days=1)
+    for role in ("staff", "admin"):
+        services.vote_cast(voter=people[role], idea_id=idea.pk, now=during)
+    seen = {}
+    for role in ("coe", "staff", "admin"):
+        idea = Idea.objects.select_related("challenge").get(pk=idea.pk)
+        has_voted, _budget = selectors.vote_state_refresh(idea, people[role])
+        seen[role] = (has_voted, idea.vote_count)
+    assert seen == {"coe": (False, 2), "staff": (True, None), "admin": (True, None)}
+    idea = Idea.objects.select_related("challenge").get(pk=idea.pk)
+    selectors.vote_state_refresh(idea, people["coe"], now=challenge.voting_end - timedelta(seconds=1))
+    assert (idea.vote_count, idea.visible_count) == (None, None)
 
 
 def test_budget_for_counts_the_voters_votes_in_that_challenge_only(challenge_factory, idea_factory, user_factory):
