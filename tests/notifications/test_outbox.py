@@ -299,6 +299,21 @@ def test_requeue_job_queues_in_chunks_with_ids(many_users, monkeypatch, django_c
     assert all(isinstance(i, int) for c in chunks for i in c)
 
 
+def test_requeue_job_after_a_long_outage_takes_every_lost_delivery(
+    many_users, monkeypatch, django_capture_on_commit_callbacks
+):
+    """More rows than one UPDATE takes at a time (a day-long broker outage): none is left
+    behind, each is queued once."""
+    send(many_users(1001))
+    queued = []
+    monkeypatch.setattr(services, "deliveries_dispatch", lambda *, delivery_ids: queued.extend(delivery_ids))
+    later = timezone.now() + timedelta(minutes=6)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.deliveries_requeue_stale(now=later) == 1001
+    assert sorted(queued) == sorted(Delivery.objects.values_list("pk", flat=True))
+    assert list(Delivery.objects.values_list("due_at", flat=True).distinct()) == [later]
+
+
 def test_a_requeued_dead_claim_is_sent_once_more(staff_user, django_capture_on_commit_callbacks, monkeypatch):
     (delivery,) = deliveries_of(*[n.recipient for n in send([staff_user])])
     Delivery.objects.filter(pk=delivery.pk).update(status="sending", claimed_at=timezone.now() - timedelta(hours=1))

@@ -93,6 +93,7 @@ def test_failed_send_is_recorded_and_left_pending_for_retry(staff_user, monkeypa
     assert services.delivery_email_send(delivery_id=delivery.pk) is True
     delivery.refresh_from_db()
     assert delivery.status == "sent" and delivery.attempts == 2
+    assert delivery.last_error == ""  # the earlier failure is over
     assert len(mail.outbox) == 1
 
 
