@@ -71,11 +71,13 @@ def user_profile_update(
     return user
 
 
-def memberships_apply(*, moves: Sequence[tuple[int, int | None]], on: date, source: str) -> int:
+def memberships_apply(*, moves: Sequence[tuple[int, int | None]], on: date | None, source: str) -> int:
     """Record in the department history that each (user id, department id) belongs to that
     department from `on` (None: to no department — a leaver). The open row is closed on `on`
     and a new one opened; a row that opened on `on` (or later: a change dated before the
     person's current row began takes effect when that row began) is changed in place.
+    `on=None` means "since before the portal's records" (a first sync, a backfill): a new row
+    gets no start and an open row is changed in place.
     `User.department` is the caller's to set. One query to read, a few to write, whatever
     the number of moves: the directory sync applies thousands at once. Returns how many
     people's history changed."""
@@ -102,7 +104,7 @@ def memberships_apply(*, moves: Sequence[tuple[int, int | None]], on: date, sour
                 continue
             if row.department_id == department_id:
                 continue
-            if row.valid_from is not None and row.valid_from >= on:
+            if on is None or (row.valid_from is not None and row.valid_from >= on):
                 touched.add(user_id)
                 if department_id is None:
                     delete.append(row.pk)
