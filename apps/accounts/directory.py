@@ -48,7 +48,7 @@ import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from allauth.socialaccount.models import SocialAccount
@@ -805,7 +805,7 @@ def _create_accounts(plan: Plan, joined: list[PersonChange], departments: dict[s
     )
     moves = [(u.pk, u.department_id) for u in users if u.department_id]
     # On the first run nobody's start is known: "since before the portal's records".
-    memberships_apply(moves=moves, on=None if plan.first_run else plan.on, source="directory")  # type: ignore[arg-type]
+    memberships_apply(moves=moves, on=None if plan.first_run else plan.on, source="directory")
 
 
 def _save_entries(plan: Plan, oids: list[str]) -> None:
@@ -989,3 +989,35 @@ def directory_sync_run(
     _run_finish(run, status=status, counts=counts, errors=errors)
     logger.info("directory sync %s: %s", "dry run" if dry_run else "done", counts)
     return run
+
+
+def directory_sync_request(*, actor: User, dry_run: bool, full: bool) -> None:
+    """An administrator's "sync now" or "dry run": queued for a worker after the commit (a
+    full run of tens of thousands of accounts takes minutes, not a page's time)."""
+    if not sync_enabled():
+        raise SyncError("the directory sync is not configured")
+    running = DirectorySyncRun.objects.filter(lock=RUN_LOCK).first()
+    if running is not None and running.heartbeat_at >= timezone.now() - STALE_AFTER:
+        raise SyncRefused(running)
+    from apps.accounts.tasks import directory_sync
+
+    audit_log(action="directory.sync_requested", actor=actor, data={"dry_run": dry_run, "full": full})
+    transaction.on_commit(lambda: directory_sync.delay(dry_run=dry_run, full=full, actor_id=actor.pk, trigger="admin"))
+
+
+def next_scheduled_run(now=None):
+    """When beat starts the next sync: the next moment of its daily crontab (hours and minutes
+    of settings.CELERY_BEAT_SCHEDULE, in CELERY_TIMEZONE); None when the sync is off."""
+    entry = settings.CELERY_BEAT_SCHEDULE.get("accounts-directory-sync")
+    if entry is None or not sync_enabled():
+        return None
+    schedule = entry["schedule"]
+    now = timezone.localtime(now or timezone.now())
+    for days in range(0, 3):
+        day = (now + timedelta(days=days)).date()
+        for hour in sorted(schedule.hour):
+            for minute in sorted(schedule.minute):
+                moment = timezone.make_aware(datetime.combine(day, time(hour, minute)))
+                if moment > now:
+                    return moment
+    return None
