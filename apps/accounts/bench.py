@@ -13,7 +13,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 
 from apps.accounts.demo import DEPARTMENTS, GIVEN, SURNAMES, TITLES_STAFF
-from apps.accounts.models import Department, User
+from apps.accounts.models import Department, DepartmentMembership, User
 from apps.accounts.roles import Role
 
 B, S = Department.Level.BUREAU, Department.Level.SECTION
@@ -162,6 +162,15 @@ def seed(*, sizes: dict[str, int], stdout) -> None:
                 Membership(user_id=user.pk, group_id=groups[role])
                 for user, (_, roles) in zip(users, batch, strict=True)
                 for role in {Role.STAFF.value, *(Role(r).value for r in roles)}
+            ],
+            batch_size=BATCH,
+        )
+        # The department history starts "since before the records", like the migration's.
+        DepartmentMembership.objects.bulk_create(
+            [
+                DepartmentMembership(user_id=user.pk, department_id=user.department_id, source="bench")
+                for user in users
+                if user.is_active and user.department_id
             ],
             batch_size=BATCH,
         )

@@ -2,9 +2,9 @@
 
 import random
 
-from apps.accounts.models import Department, User
+from apps.accounts.models import Department, DepartmentMembership, User
 from apps.accounts.roles import Role
-from apps.accounts.services import user_roles_set
+from apps.accounts.services import memberships_apply, user_roles_set
 
 B, S = Department.Level.BUREAU, Department.Level.SECTION
 
@@ -153,4 +153,29 @@ def seed(stdout) -> None:
             user.is_demo = True
             user.save(update_fields=["is_demo"])
         user_roles_set(user=user, roles=person["roles"], source="demo")
+    _history_and_contacts(by_code)
     stdout.write(f"accounts: {len(DEPARTMENTS)} departments, {created} new users ({USER_COUNT} in the demo)")
+
+
+def _history_and_contacts(by_code: dict[str, Department]) -> None:
+    """The department history starts with the demo city as it is ("since before the
+    records"), and each bureau gets one of the COE members as its contact, who takes over
+    what a leaver of the bureau owned."""
+    have = set(DepartmentMembership.objects.filter(valid_until__isnull=True).values_list("user_id", flat=True))
+    memberships_apply(
+        moves=[
+            (pk, department_id)
+            for pk, department_id in User.objects.filter(is_demo=True, is_active=True, department__isnull=False)
+            .order_by("pk")
+            .values_list("pk", "department_id")
+            if pk not in have
+        ],
+        on=None,
+        source="demo",
+    )
+    coe = list(User.objects.filter(is_demo=True, groups__name=Role.COE).order_by("username"))
+    bureaus = [by_code[code] for code, *_rest, level, _parent in DEPARTMENTS if level == B]
+    for index, bureau in enumerate(bureaus):
+        if coe and bureau.coe_contact_id is None:
+            bureau.coe_contact = coe[index % len(coe)]
+            bureau.save(update_fields=["coe_contact"])

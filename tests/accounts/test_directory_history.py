@@ -6,10 +6,11 @@ from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Count
 
 from apps.accounts import orgchart, selectors
 from apps.accounts.leavers import user_leave
-from apps.accounts.models import Department, DepartmentMembership
+from apps.accounts.models import Department, DepartmentMembership, User
 from apps.accounts.services import memberships_apply, user_department_set
 from apps.core.dates import current_fiscal_year
 from tests.factories import UserFactory
@@ -125,3 +126,20 @@ def test_a_renamed_department_keeps_its_figures_and_its_old_name(admin_user):
 def test_an_unknown_structure_is_refused():
     with pytest.raises(ValueError):
         selectors.headcount_by_department(on=day(4), structure="yesterday")
+
+
+def test_the_demo_city_starts_its_history_and_has_coe_contacts():
+    import io
+
+    from apps.accounts import demo
+
+    demo.seed(io.StringIO())
+    demo.seed(io.StringIO())  # seeding again adds nothing
+    people = User.objects.filter(is_demo=True, department__isnull=False)
+    assert DepartmentMembership.objects.filter(valid_from__isnull=True, valid_until__isnull=True).count() == (
+        people.count()
+    )
+    assert not Department.objects.filter(level="bureau", coe_contact__isnull=True).exists()
+    assert selectors.headcount_for_fiscal_year(FY + 1) == dict(
+        people.values_list("department_id").annotate(n=Count("pk")).order_by()
+    )
