@@ -329,6 +329,11 @@ def prepare_workdir(module: str, target: Target, *, rev: str | None) -> Path:
     shutil.copy2(ROOT / "bench" / "mutation_conftest.py", work / "conftest.py")
     shutil.copy2(ROOT / "bench" / "mutation_preload.py", work / "mutation_preload.py")
     (work / "mutation-preload.txt").write_text("mutation_preload\n")
+    return work
+
+
+def write_mutmut_config(work: Path, module: str, target: Target) -> None:
+    """The project's pyproject.toml (pytest's settings) with this run's [tool.mutmut]."""
     pyproject = (ROOT / "pyproject.toml").read_text()
     if "[tool.mutmut]" in pyproject:
         raise SystemExit("pyproject.toml has a [tool.mutmut] section: bench/mutation.py writes its own per run")
@@ -356,7 +361,6 @@ def prepare_workdir(module: str, target: Target, *, rev: str | None) -> Path:
         ]
     )
     (work / "pyproject.toml").write_text(pyproject + config)
-    return work
 
 
 def run_env() -> dict[str, str]:
@@ -538,6 +542,8 @@ def run(
     if missing:
         print(f"  not in this copy, left out: {' '.join(missing)}")
         target = replace(target, tests=tuple(t for t in target.tests if t not in missing))
+    if not (resume or summarize):
+        write_mutmut_config(work, module, target)
     OUT.mkdir(parents=True, exist_ok=True)
     if not summarize:
         template_database(work)
