@@ -248,6 +248,11 @@ TARGETS: dict[str, Target] = {
             "tests/notifications/test_services.py",
             "tests/notifications/test_worker.py",
             "tests/notifications/test_worker_killed.py",
+            "tests/notifications/test_preferences.py",
+            "tests/notifications/test_digest.py",
+            "tests/notifications/test_tasks.py",
+            "tests/notifications/test_who_is_told.py",
+            "tests/notifications/test_views.py",
         ),
         functions=(
             "_email_modes",
@@ -264,15 +269,20 @@ TARGETS: dict[str, Target] = {
         ),
         max_children=1,
     ),
+    # Celery's @shared_task functions: mutmut leaves decorated functions alone.
     "apps/notifications/tasks.py": Target(
-        tests=("tests/notifications/test_outbox.py", "tests/notifications/test_worker.py"),
-        max_children=1,
+        tests=(
+            "tests/notifications/test_tasks.py",
+            "tests/notifications/test_digest.py",
+            "tests/notifications/test_outbox.py",
+        ),
+        tool="cosmic-ray",
     ),
     "apps/core/text.py": Target(
         tests=("tests/search/test_text.py", "tests/search/test_highlight.py", "tests/search/test_query_table.py"),
     ),
     "apps/search/selectors.py": Target(
-        tests=("tests/search/test_similar.py", "tests/search/test_views.py"),
+        tests=("tests/search/test_similar.py", "tests/search/test_similar_variants.py", "tests/search/test_views.py"),
         functions=("_content_words", "similar"),
     ),
 }
