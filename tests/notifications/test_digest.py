@@ -2,9 +2,12 @@
 one mail per person with exactly the notifications they chose to get that way and have not
 been mailed yet, in the order they happened, in their language; then nothing again."""
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.notifications import services, tasks
 from apps.notifications.models import Delivery, Preference
@@ -33,7 +36,9 @@ def test_a_digest_holds_exactly_my_waiting_digest_notifications_in_order(user_fa
     notify([me], kind="support_rated", title="承認フロー", rating=5)  # digest by default
     notify([me], title="三件目")  # no link
 
+    before = timezone.now()
     assert services.digest_send(user_id=me.pk) == 3
+    after = timezone.now()
 
     (message,) = mail.outbox
     assert message.to == [me.email]
@@ -62,6 +67,8 @@ def test_a_digest_holds_exactly_my_waiting_digest_notifications_in_order(user_fa
         (me.pk, "support_reply", "承認フロー"): "pending",  # the immediate mail's own task sends it
         (other.pk, "announcement", "一件目"): "digest",  # waits for the other person's digest
     }
+    sent_at = sorted(Delivery.objects.filter(status="sent").values_list("sent_at", flat=True))
+    assert len(sent_at) == 3 and before <= sent_at[0] and sent_at[-1] <= after
 
     # Nothing twice: the next digest of mine has nothing; a new notification starts the next one.
     assert services.digest_send(user_id=me.pk) == 0
@@ -124,3 +131,21 @@ def test_a_digest_task_whose_mail_fails_keeps_everything_for_the_next_one(staff_
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, delivery.last_error) == ("sent", 2, "")
     assert len(mail.outbox) == 1
+
+
+def test_a_digest_claimed_by_a_dead_worker_is_queued_again_for_its_person(
+    user_factory, monkeypatch, django_capture_on_commit_callbacks
+):
+    reader, other = user_factory(), user_factory()
+    for user in (reader, other):
+        Preference.objects.create(user=user, kind="announcement", email="digest")
+    notify([reader, other], title="一件目")
+    Delivery.objects.filter(notification__recipient=reader).update(
+        status="sending", claimed_at=timezone.now() - services.CLAIM_TIMEOUT - timedelta(minutes=1)
+    )
+    queued = []
+    monkeypatch.setattr(tasks.notifications_send_digest, "delay", queued.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.deliveries_requeue_stale() == 1
+    assert queued == [reader.pk]
+    assert sorted(Delivery.objects.values_list("status", flat=True)) == ["digest", "digest"]

@@ -372,3 +372,93 @@ def test_digest_with_a_line_break_in_a_title_is_mailed_with_a_one_line_subject(u
     (message,) = mail.outbox
     assert message.subject == "[DX COE Portal] 2 new notifications"
     assert "一件目" in message.body
+
+
+# --- what a send leaves for the others (the re-queue job, a second worker) ---------------------
+
+
+def row_at_send_time(monkeypatch, delivery_ids, *, then=None):
+    """Patch the mail server: record the rows as they are when it is called, run `then` (what
+    another worker or the re-queue job does meanwhile), then accept or refuse the mail."""
+    seen = []
+
+    def send(message_self, *args, **kwargs):
+        seen.extend(Delivery.objects.filter(pk__in=delivery_ids).order_by("pk").values_list("status", "claimed_at"))
+        if then is not None:
+            return then()
+        return 1
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", send)
+    return seen
+
+
+@pytest.mark.parametrize("digest", [False, True])
+def test_a_delivery_is_claimed_with_the_time_of_the_claim(staff_user, monkeypatch, digest):
+    """The re-queue job tells a dead worker's claim by its age: a claim without a time would
+    never be taken back."""
+    if digest:
+        Preference.objects.create(user=staff_user, kind="announcement", email="digest")
+    (delivery,) = deliveries_of(*[n.recipient for n in send([staff_user])])
+    seen = row_at_send_time(monkeypatch, [delivery.pk])
+    before = timezone.now()
+    if digest:
+        assert services.digest_send(user_id=staff_user.pk) == 1
+    else:
+        assert services.delivery_email_send(delivery_id=delivery.pk) is True
+    after = timezone.now()
+    ((status, claimed_at),) = seen
+    assert status == "sending" and before <= claimed_at <= after
+    delivery.refresh_from_db()
+    assert delivery.status == "sent" and claimed_at <= delivery.sent_at <= after
+
+
+def smtp_refuses():
+    raise ConnectionRefusedError("451 mailbox busy")
+
+
+@pytest.mark.parametrize("digest", [False, True])
+def test_a_failed_send_leaves_a_claim_the_requeue_job_gave_to_another_worker_alone(staff_user, monkeypatch, digest):
+    """A slow send is re-queued after CLAIM_TIMEOUT and claimed again by another worker; when
+    the slow one then fails, it must not take the row back from the other worker (that would
+    queue the mail a second time)."""
+    if digest:
+        Preference.objects.create(user=staff_user, kind="announcement", email="digest")
+    (delivery,) = deliveries_of(*[n.recipient for n in send([staff_user])])
+    other_claim = timezone.now() + timedelta(minutes=16)
+
+    def reclaimed_then_refused():
+        Delivery.objects.filter(pk=delivery.pk).update(claimed_at=other_claim)
+        smtp_refuses()
+
+    row_at_send_time(monkeypatch, [delivery.pk], then=reclaimed_then_refused)
+    with pytest.raises(services.TransientDeliveryError, match="451 mailbox busy"):
+        if digest:
+            services.digest_send(user_id=staff_user.pk)
+        else:
+            services.delivery_email_send(delivery_id=delivery.pk)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.claimed_at) == ("sending", other_claim)
+
+
+@pytest.mark.parametrize("digest", [False, True])
+def test_a_failed_send_touches_its_own_rows_only(user_factory, monkeypatch, digest):
+    """Another worker's claim made at the very same instant is not undone by this failure."""
+    mine, theirs = user_factory(), user_factory()
+    if digest:
+        for user in (mine, theirs):
+            Preference.objects.create(user=user, kind="announcement", email="digest")
+    my_delivery, their_delivery = deliveries_of(*[n.recipient for n in send([mine, theirs])])
+    instant = timezone.now()
+    monkeypatch.setattr(services.timezone, "now", lambda: instant)
+    Delivery.objects.filter(pk=their_delivery.pk).update(status="sending", claimed_at=instant)
+    row_at_send_time(monkeypatch, [my_delivery.pk], then=smtp_refuses)
+    with pytest.raises(services.TransientDeliveryError):
+        if digest:
+            services.digest_send(user_id=mine.pk)
+        else:
+            services.delivery_email_send(delivery_id=my_delivery.pk)
+    their_delivery.refresh_from_db()
+    assert (their_delivery.status, their_delivery.claimed_at) == ("sending", instant)
+    my_delivery.refresh_from_db()
+    assert (my_delivery.status, my_delivery.claimed_at) == ("digest" if digest else "pending", None)
+    assert my_delivery.last_error == "451 mailbox busy"

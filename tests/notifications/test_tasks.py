@@ -72,12 +72,17 @@ def test_failed_deliveries_are_retried_with_doubling_backoff_and_wait_for_it(
 
 
 def test_after_the_sixth_retry_only_the_failed_deliveries_are_given_up(user_factory, monkeypatch):
-    ok, refused = deliveries(user_factory(), user_factory())
+    ok, refused, elsewhere = deliveries(user_factory(), user_factory(), user_factory())
 
     asked = run_task([ok.pk, refused.pk], failing={refused.pk}, retries=6, monkeypatch=monkeypatch)
 
     assert asked == {}
-    assert dict(Delivery.objects.values_list("pk", "status")) == {ok.pk: "sent", refused.pk: "failed"}
+    # `elsewhere` belongs to another task: still waiting for it.
+    assert dict(Delivery.objects.values_list("pk", "status")) == {
+        ok.pk: "sent",
+        refused.pk: "failed",
+        elsewhere.pk: "pending",
+    }
     refused.refresh_from_db()
     assert refused.last_error == "gave up after retries"
     # A failed delivery is not picked up again by the re-queue job, however late.
@@ -97,12 +102,17 @@ def test_giving_up_never_marks_a_delivery_another_worker_has_sent_or_claimed(use
 
 
 def test_postponing_touches_pending_deliveries_only(user_factory):
-    pending, sent = deliveries(user_factory(), user_factory())
+    pending, sent, other = deliveries(user_factory(), user_factory(), user_factory())
     Delivery.objects.filter(pk=sent.pk).update(status="sent")
     sent.refresh_from_db()
     until = timezone.now() + timedelta(minutes=8)
     services.deliveries_postpone(delivery_ids=[pending.pk, sent.pk], until=until)
-    assert dict(Delivery.objects.values_list("pk", "due_at")) == {pending.pk: until, sent.pk: sent.due_at}
+    # Only the given pending delivery: another task's delivery keeps its own due time.
+    assert dict(Delivery.objects.values_list("pk", "due_at")) == {
+        pending.pk: until,
+        sent.pk: sent.due_at,
+        other.pk: other.due_at,
+    }
 
 
 def test_a_task_with_nothing_failed_asks_for_no_retry(user_factory, monkeypatch):
