@@ -129,3 +129,21 @@ def test_unread_badge_follows_new_and_read_notifications(client_for, staff_user,
     assert badge() == "1"
     services.notifications_mark_all_read(user=staff_user)
     assert badge() == ""
+
+
+@pytest.mark.parametrize(
+    ("roles", "allowed"), [([], False), ([Role.MANAGER], False), ([Role.COE], True), ([Role.ADMIN], True)]
+)
+def test_only_the_coe_and_administrators_publish_announcements(client_for, user_factory, roles, allowed):
+    reader = user_factory()
+    client = client_for(user_factory(roles=roles))
+    assert client.get(reverse("notifications:announcement_create")).status_code == (200 if allowed else 403)
+    response = client.post(reverse("notifications:announcement_create"), {"title": "臨時のお知らせ", "body": "本文"})
+    assert response.status_code == (302 if allowed else 403)
+    assert list(Announcement.objects.values_list("title", flat=True)) == (["臨時のお知らせ"] if allowed else [])
+    assert list(Notification.objects.filter(recipient=reader).values_list("kind", flat=True)) == (
+        ["announcement"] if allowed else []
+    )
+    # The button is offered to those who may use it only.
+    html = client.get(reverse("notifications:announcements")).content.decode()
+    assert (reverse("notifications:announcement_create") in html) is allowed
