@@ -41,3 +41,10 @@ def closed_challenge(challenge_factory):
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Factories hash a password per user; the real hasher costs a fraction of a second per
+    # user, which on a shared machine made these tests (and their mutation runs) minutes long.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
