@@ -752,12 +752,9 @@ def _apply_batch(plan: Plan, oids: list[str], run: DirectorySyncRun, departments
         if joined:
             _create_accounts(plan, joined, departments)
         joined_oids = {p.oid for p in joined}
-        for oid in oids:
-            # An account found by its employee id: its Entra ID sign-in is this object id now.
-            if oid in plan.new_accounts and oid in plan.links and oid not in joined_oids:
-                accounts = SocialAccount.objects.filter(provider=PROVIDER, user_id=plan.links[oid])
-                if not accounts.update(uid=oid):
-                    SocialAccount.objects.create(user_id=plan.links[oid], provider=PROVIDER, uid=oid, extra_data={})
+        _link_sign_ins(
+            {plan.links[o]: o for o in oids if o in plan.new_accounts and o in plan.links and o not in joined_oids}
+        )
         existing = [p for p in people if p.kind != Kind.JOINED]
         users = User.objects.in_bulk([p.user_id for p in existing])
         fields: set[str] = set()
@@ -783,6 +780,25 @@ def _apply_batch(plan: Plan, oids: list[str], run: DirectorySyncRun, departments
             _rehire(plan, person, run, departments)
         elif person.kind == Kind.LEFT:
             _leave(plan, person, run)
+
+
+def _link_sign_ins(oid_of_user: dict[int, str]) -> None:
+    """Accounts found by their employee id: their Entra ID sign-in is this object id now (an
+    account with an old one, a person back with a new Entra ID account, gets it replaced)."""
+    if not oid_of_user:
+        return
+    existing = list(SocialAccount.objects.filter(provider=PROVIDER, user_id__in=list(oid_of_user)))
+    for account in existing:
+        account.uid = oid_of_user[account.user_id]
+    SocialAccount.objects.bulk_update(existing, ["uid"])
+    have = {account.user_id for account in existing}
+    SocialAccount.objects.bulk_create(
+        [
+            SocialAccount(user_id=user_id, provider=PROVIDER, uid=oid, extra_data={})
+            for user_id, oid in oid_of_user.items()
+            if user_id not in have
+        ]
+    )
 
 
 def _create_accounts(plan: Plan, joined: list[PersonChange], departments: dict[str, int]) -> None:
@@ -978,6 +994,9 @@ def directory_sync_run(
             counts = dict(
                 DirectoryChange.objects.filter(run=run).values_list("kind").annotate(n=Count("pk")).order_by()
             )
+            linked = sum(1 for oid in plan.new_accounts if oid in plan.links and oid not in plan.entry_errors)
+            if linked:
+                counts["linked"] = linked  # accounts found by employee id, now tied to their Entra ID account
         if plan.refused_leavers:
             counts["refused_leavers"] = plan.refused_leavers
     except Exception as exc:

@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.forms import SingleLineTextMixin
+from apps.core.forms import DateField, SingleLineTextMixin
 from apps.core.params import IdField
 
 
@@ -51,7 +51,7 @@ class OrgChartUploadForm(forms.Form):
         label=_("Organisation chart"),
         help_text=_("CSV (UTF-8 or Shift_JIS) or Excel (.xlsx), with the columns described below."),
     )
-    effective_on = forms.DateField(
+    effective_on = DateField(
         label=_("Effective date"),
         help_text=_("The day the new structure starts, usually 1 April. Today or earlier."),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

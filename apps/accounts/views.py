@@ -139,7 +139,10 @@ def directory_status(request: HttpRequest) -> HttpResponse:
         changes = Paginator(directory_run_changes(run=run, kind=wanted.get("kind") or ""), CHANGES_PER_PAGE).get_page(
             wanted.get("page") or 1
         )
-    kinds = dict(DirectoryChange.Kind.choices) | {"refused_leavers": _("Leavers held back")}
+    kinds = dict(DirectoryChange.Kind.choices) | {
+        "refused_leavers": _("Leavers held back"),
+        "linked": _("Accounts linked to Entra ID"),
+    }
     for r in runs:
         r.count_items = [(kinds.get(kind, kind), n) for kind, n in sorted(r.counts.items())]
     last = next((r for r in runs if not r.dry_run and r.finished_at), None)

@@ -222,8 +222,10 @@ def test_a_future_or_ancient_effective_date_is_refused(client_for, admin, city):
     client = client_for(admin)
     page = upload(client, CHART.encode(), effective=timezone.localdate() + timedelta(days=1))
     assert "The effective date is in the future" in page.content.decode()
-    page = upload(client, CHART.encode(), effective=date(1, 1, 1))
+    page = upload(client, CHART.encode(), effective=date(1989, 12, 31))
     assert "Enter a date from 1990 on." in page.content.decode()
+    page = upload(client, CHART.encode(), effective=date(1, 1, 1))
+    assert "Enter a date between 1900 and 2999." in page.content.decode()
     assert not OrgChartImport.objects.exists()
 
 

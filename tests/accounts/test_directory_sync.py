@@ -261,6 +261,7 @@ def test_existing_accounts_are_found_by_employee_id(directory, user_factory, dep
     result = run()
 
     assert changes(result)["joined"] == {f"職員 {n:05d}" for n in range(1, 11) if n != 4}
+    assert result.counts["linked"] == 1  # the run's summary says one account was tied to Entra ID
     existing.refresh_from_db()
     assert existing.display_name == "職員 00004"
     assert SocialAccount.objects.get(user=existing).uid == oid_of(4)
@@ -355,3 +356,24 @@ def test_a_second_run_is_refused_while_one_holds_the_lock(directory):
         run()
     assert refused.value.running == running
     assert User.objects.count() == 0
+
+
+def test_the_command_syncs_once_and_says_what_changed(directory):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    populate(directory, 5)
+    out = StringIO()
+    call_command("directory_sync", "--dry-run", stdout=out)
+    assert out.getvalue().strip() == "dry run succeeded: dept_created 5, joined 5"
+    assert User.objects.count() == 0
+
+    call_command("directory_sync", stdout=out)
+    assert out.getvalue().strip().splitlines()[-1] == "sync succeeded: dept_created 5, joined 5"
+    assert User.objects.filter(is_active=True).count() == 5
+
+    DirectorySyncRun.objects.create(lock="directory-sync", trigger="schedule")
+    with pytest.raises(CommandError, match="another sync is running"):
+        call_command("directory_sync", stdout=out)
