@@ -332,7 +332,8 @@ def _report(r: dict, doc: Path) -> None:
         "",
         "| run | Graph pages | seconds | SQL statements | changes |",
         "|---|---:|---:|---:|---|",
-        f"| full (first sync: every account found by its employee id and linked) | {r['full']['graph_pages']} "
+        f"| full (first sync: every active account found by its employee id and linked; accounts already inactive "
+        f"are disabled in Graph too and stay as they are) | {r['full']['graph_pages']} "
         f"| {r['full']['seconds']} | {r['full']['statements']:,} | {_counts(r['full']['counts'])} |",
         f"| delta of {r['changes']:,} changes | {r['delta']['graph_pages']} | {r['delta']['seconds']} "
         f"| {r['delta']['statements']:,} | {_counts(r['delta']['counts'])} |",
