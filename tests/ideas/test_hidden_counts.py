@@ -145,3 +145,49 @@ def test_hidden_ideas_do_not_leak_counts_into_search(hidden, user_factory):
     search_index_update(obj=leader)
     document = SearchDocument.objects.get(kind="idea", object_id=leader.pk)
     assert str(SECRET) not in document.body + " ".join(document.meta)
+
+
+def test_the_hidden_count_export_names_everyone_and_costs_the_same_queries_for_more_ideas(
+    challenge_factory, category_factory, idea_factory, user_factory
+):
+    """While counts are hidden the COE's export lists each idea with its category, department,
+    authors (co-authors who accepted) and official answer, in a number of queries that does not
+    grow with the ideas (a challenge has hundreds)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.ideas.models import AnswerStatus, Coauthor
+
+    challenge = challenge_factory(hide_counts_while_voting=True)
+    coe = as_user(user_factory(roles=[Role.COE]))
+
+    def add_ideas(n: int) -> None:
+        for i in range(n):
+            idea = idea_factory(
+                challenge=challenge,
+                category=category_factory(challenge=challenge, name_ja=f"分野{i}"),
+                answer_status=AnswerStatus.objects.create(name_ja=f"検討中{i}", sort_order=i),
+            )
+            Coauthor.objects.create(idea=idea, user=user_factory(), status=Coauthor.Status.ACCEPTED)
+
+    def export() -> tuple[int, list[list[str]]]:
+        with CaptureQueriesContext(connection) as queries:
+            rows = _csv(coe.get(reverse("ideas:export", args=[challenge.pk, "csv"])))
+        return len(queries), rows
+
+    export()  # the first request of a session loads what every page needs (session, user, roles)
+    add_ideas(2)
+    few, _rows = export()
+    add_ideas(6)
+    many, rows = export()
+
+    assert many == few
+    assert len(rows) == 1 + 8
+    for row, idea in zip(rows[1:], Idea.objects.filter(challenge=challenge).order_by("pk"), strict=True):
+        coauthor = idea.coauthors.get().user
+        assert row[2:6] == [
+            idea.category.name_ja,
+            idea.department.name_ja,
+            f"{idea.author.get_full_name()}、{coauthor.get_full_name()}",
+            idea.answer_status.name_ja,
+        ]
