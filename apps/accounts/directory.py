@@ -147,9 +147,17 @@ def _run_start(*, dry_run: bool, full: bool, trigger: str, actor: User | None) -
         raise SyncRefused(DirectorySyncRun.objects.filter(lock=RUN_LOCK).first()) from None
 
 
+class LockLost(SyncError):
+    """Another run took the lock over (this one was silent too long): stop before changing more."""
+
+
 def _heartbeat(run: DirectorySyncRun) -> None:
     run.heartbeat_at = timezone.now()
-    DirectorySyncRun.objects.filter(pk=run.pk).update(heartbeat_at=run.heartbeat_at, graph_pages=run.graph_pages)
+    held = DirectorySyncRun.objects.filter(pk=run.pk, lock=RUN_LOCK).update(
+        heartbeat_at=run.heartbeat_at, graph_pages=run.graph_pages
+    )
+    if not held:
+        raise LockLost("another run took over this run's lock")
 
 
 def _run_finish(run: DirectorySyncRun, *, status: str, counts: dict, errors: list[str]) -> None:
@@ -314,12 +322,29 @@ class _Departments:
             for name in (old.old_name_ja, old.old_name_en, old.old_code):
                 if name:
                     self.by_name[name] = old.successor_id
+        # A closed department's names lead to the department it became (a merge's new one, a
+        # split's main successor): nobody is put into a department that no longer exists. One
+        # closed without a successor is a name no department has.
+        from apps.accounts.selectors import department_current_map
+
+        current = department_current_map()
         for active in (False, True):  # active ones win
             for pk, row in self.rows.items():
-                if row["is_active"] == active:
-                    for name in (row["code"], row["name_en"], row["name_ja"]):
-                        if name:
-                            self.by_name[name] = pk
+                if row["is_active"] != active:
+                    continue
+                target = pk if active else current.get(pk, pk)
+                if not self.rows.get(target, {}).get("is_active"):
+                    continue
+                for name in (row["code"], row["name_en"], row["name_ja"]):
+                    if name:
+                        self.by_name[name] = target
+        for name, pk in list(self.by_name.items()):  # a rename's old name, of a department closed since
+            if not self.rows.get(pk, {}).get("is_active"):
+                successor = current.get(pk, pk)
+                if self.rows.get(successor, {}).get("is_active"):
+                    self.by_name[name] = successor
+                else:
+                    del self.by_name[name]
 
     def find(self, name: str) -> int | None:
         return self.by_name.get(name.strip()) if name.strip() else None
@@ -381,7 +406,8 @@ def _plan(fetched: Fetched, *, first_run: bool) -> Plan:
             employee_ids,
         )
     )
-    entry_of_user = {user_id: oid for oid, user_id in linked.items()}
+    entry_of_user = {user_id: oid for oid, user_id in signed_in.items()}
+    entry_of_user.update({user_id: oid for oid, user_id in linked.items()})
     user_ids = {linked.get(o) or signed_in.get(o) for o in touched} | set(by_employee.values())
     users = {
         u["pk"]: u
@@ -399,8 +425,8 @@ def _plan(fetched: Fetched, *, first_run: bool) -> Plan:
     for oid in sorted(touched):
         entry = entries[oid]
         in_scope, reason = _in_scope(entry, grouped)
-        user_id = linked.get(oid) or signed_in.get(oid)
-        if user_id is None and entry["employee_id"] in by_employee and in_scope:
+        user_id = None if entry.get("_relinked") else linked.get(oid) or signed_in.get(oid)
+        if user_id is None and not entry.get("_relinked") and entry["employee_id"] in by_employee and in_scope:
             # A portal account with this employee id: an account made before the sync, or a
             # person back with a new Entra ID account (再任用). Not one still in use elsewhere.
             candidate = by_employee[entry["employee_id"]]
@@ -412,7 +438,10 @@ def _plan(fetched: Fetched, *, first_run: bool) -> Plan:
             if other is None or not candidate_active or not _in_scope(other_entry, grouped)[0]:
                 user_id = candidate
                 if other is not None:
-                    plan.unlink.add(plan.entry_ids[other])
+                    # The old Entra ID account (left, or out of scope) no longer stands for them.
+                    if other in plan.entry_ids:
+                        plan.unlink.add(plan.entry_ids[other])
+                    plan.links.pop(other, None)
                     if other in entries:
                         entries[other]["_relinked"] = True
                 plan.new_accounts.add(oid)
@@ -443,48 +472,56 @@ def _plan(fetched: Fetched, *, first_run: bool) -> Plan:
         if target is None:
             target = user["department_id"] if user else None
         moves[oid] = (current, target)
-    _plan_departments(plan, departments, moves, wanted)
+    # Without a group only the accounts people made are known: never enough to infer a reorganisation.
+    sizes = _entra_sizes(stored, entries, departments) if grouped else None
+    _plan_departments(plan, departments, moves, sizes)
     _plan_people(plan, departments, moves, wanted)
-    _check_leavers(plan, linked)
+    _check_leavers(plan)
     return plan
 
 
-def _plan_departments(plan: Plan, departments: _Departments, moves: dict, wanted: dict) -> None:
+# A department is taken as renamed, merged or split only when at least this many people of
+# its own were in it, as Entra ID said before the run, and none is left in it after: one or
+# two people moving to a new name is a transfer to a new department, not a reorganisation.
+MIN_REORGANISED = 3
+
+
+def _entra_sizes(stored: dict, entries: dict, departments: _Departments) -> tuple[Counter, Counter]:
+    """People per department before and after this run's changes, as Entra ID says (every
+    member in scope, with a portal account or not), by the department their name leads to."""
+    before: Counter = Counter()
+    after: Counter = Counter()
+    for oid, row in stored.items():
+        entry = {k: row[k] for k in ENTRY_FIELDS}
+        if _in_scope(entry, True)[0] and (pk := departments.find(entry["department_name"])):
+            before[pk] += 1
+        if oid not in entries and _in_scope(entry, True)[0] and (pk := departments.find(entry["department_name"])):
+            after[pk] += 1
+    for entry in entries.values():
+        if _in_scope(entry, True)[0] and (pk := departments.find(entry["department_name"])):
+            after[pk] += 1
+    return before, after
+
+
+def _plan_departments(
+    plan: Plan, departments: _Departments, moves: dict, sizes: tuple[Counter, Counter] | None
+) -> None:
     """Names no department has: a rename, a merge, a split or a new department."""
     unknown: dict[str, set[int]] = defaultdict(set)  # new name → departments people come from
     targets_of: dict[int, set] = defaultdict(set)  # department → where its people go
-    out_of: Counter = Counter()
-    into: Counter = Counter()
     for _oid, (current, target) in moves.items():
         if current == target:
             continue
         if isinstance(target, str):
             unknown[target].add(current) if current else unknown[target]
-        elif target is not None:
-            into[target] += 1
         if current:
             targets_of[current].add(target)
-            out_of[current] += 1
-    for oid, (user, in_scope, _reason) in wanted.items():
-        if (
-            user
-            and user["is_active"]
-            and user["department_id"]
-            and not in_scope
-            and not plan.entries[oid].get("_relinked")
-        ):
-            out_of[user["department_id"]] += 1
     if not unknown:
         return
-    staff = dict(
-        User.objects.filter(is_active=True, department_id__in=list(out_of))
-        .values_list("department_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    before, after = sizes or (Counter(), Counter())
 
     def empties(pk: int) -> bool:
-        return staff.get(pk, 0) - out_of[pk] + into[pk] <= 0
+        return sizes is not None and before[pk] >= MIN_REORGANISED and after[pk] == 0
 
     done: set[str] = set()
     for name in sorted(unknown):
@@ -575,11 +612,17 @@ def _plan_people(plan: Plan, departments: _Departments, moves: dict, wanted: dic
             plan.people.append(change)
 
 
-def _check_leavers(plan: Plan, linked: dict) -> None:
+def _check_leavers(plan: Plan) -> None:
     leavers = sum(1 for p in plan.people if p.kind == Kind.LEFT)
     if not leavers:
         return
-    active = User.objects.filter(pk__in=list(linked.values()), is_active=True).count()
+    # Out of every active account the run ties to Entra ID: the mirror's links, and on a first
+    # run the sign-ins and employee ids (the mirror is empty then).
+    user_ids = sorted(set(plan.links.values()))
+    active = sum(
+        User.objects.filter(pk__in=user_ids[start : start + 2000], is_active=True).count()
+        for start in range(0, len(user_ids), 2000)
+    )
     limit = max(5, active * settings.DIRECTORY_SYNC_MAX_LEAVERS_PERCENT // 100)
     if leavers > limit:
         plan.errors.insert(
@@ -740,8 +783,7 @@ def _audit_rows(run: DirectorySyncRun, people: list[PersonChange], users: dict[i
 
 def _apply_batch(plan: Plan, oids: list[str], run: DirectorySyncRun, departments: dict[str, int]) -> None:
     """Joiners, transfers, updates and the mirror rows of a batch of people: one transaction.
-    Leavers and returners follow one by one (each is a transaction of its own, with the
-    feature apps' handlers)."""
+    Leavers and returners follow, one by one (_apply_batch_safely)."""
     wanted = set(oids)
     people = [
         p for p in plan.changes_of(wanted) if p.kind in (Kind.JOINED, Kind.TRANSFERRED, Kind.UPDATED, Kind.REHIRED)
@@ -775,11 +817,6 @@ def _apply_batch(plan: Plan, oids: list[str], run: DirectorySyncRun, departments
         _save_entries(plan, oids)
         DirectoryChange.objects.bulk_create([_change_row(run, p) for p in people if p.kind != Kind.REHIRED])
         AuditEntry.objects.bulk_create(_audit_rows(run, [p for p in people if p.kind != Kind.REHIRED], users))
-    for person in plan.changes_of(wanted):
-        if person.kind == Kind.REHIRED:
-            _rehire(plan, person, run, departments)
-        elif person.kind == Kind.LEFT:
-            _leave(plan, person, run)
 
 
 def _link_sign_ins(oid_of_user: dict[int, str]) -> None:
@@ -881,25 +918,41 @@ def _apply_batch_safely(
     plan: Plan, oids: list[str], run: DirectorySyncRun, departments: dict[str, int], errors: list[str]
 ) -> None:
     """A batch that fails (say, an employee number another account took meanwhile) is tried
-    again one person at a time; who still fails is reported and tried again next run."""
+    again one person at a time; then each leaver and returner, each in a transaction of its
+    own with the feature apps' handlers. Who fails is reported and tried again next run; a
+    failure never makes the others' changes apply twice."""
+    failed: set[str] = set()
     try:
         _apply_batch(plan, oids, run, departments)
-        return
     except Exception:
-        if len(oids) == 1:
-            raise
         logger.warning("directory sync: a batch failed, applying it person by person", exc_info=True)
-    for oid in oids:
-        try:
-            _apply_batch(plan, [oid], run, departments)
-        except Exception as exc:
-            message = f"{plan.entries[oid]['display_name'] or oid}: {type(exc).__name__}: {exc}"[:500]
-            errors.append(message)
-            plan.entry_errors[oid] = message
+        for oid in oids:
             try:
-                _save_error(plan, oid, message)
-            except Exception:
-                logger.exception("directory sync: could not record the error of %s", oid)
+                _apply_batch(plan, [oid], run, departments)
+            except Exception as exc:
+                failed.add(oid)
+                _record_failure(plan, oid, exc, errors)
+    for person in plan.changes_of(set(oids) - failed):
+        if person.kind not in (Kind.REHIRED, Kind.LEFT):
+            continue
+        try:
+            if person.kind == Kind.REHIRED:
+                _rehire(plan, person, run, departments)
+            else:
+                _leave(plan, person, run)
+        except Exception as exc:
+            _record_failure(plan, person.oid, exc, errors)
+
+
+def _record_failure(plan: Plan, oid: str, exc: Exception, errors: list[str]) -> None:
+    logger.warning("directory sync: %s could not be updated", oid, exc_info=True)
+    message = f"{plan.entries[oid]['display_name'] or oid}: {type(exc).__name__}: {exc}"[:500]
+    errors.append(message)
+    plan.entry_errors[oid] = message
+    try:
+        _save_error(plan, oid, message)
+    except Exception:
+        logger.exception("directory sync: could not record the error of %s", oid)
 
 
 def _save_error(plan: Plan, oid: str, message: str) -> None:
@@ -985,6 +1038,7 @@ def directory_sync_run(
                 _apply_batch_safely(plan, oids[start : start + BATCH], run, departments, errors)
                 _heartbeat(run)
             _apply_managers(plan)
+            _heartbeat(run)  # still this run's lock: a run taken over must not store its older links
             state.users_delta_link = fetched.users_link
             state.group_delta_link = fetched.group_link
             if full:

@@ -122,6 +122,8 @@ def user_leave(
             "handed_over": handed,
         }
         audit_log(action="directory.user_left", actor=actor, target=locked, data={**summary, "source": source})
+        if source != "directory":
+            _forget_sync_leave(locked)
         user_id = locked.pk
         transaction.on_commit(lambda: sessions_end(user_ids=[user_id]))
     user.is_active = False
@@ -159,9 +161,19 @@ def user_return(
             target=locked,
             data={"department": locked.department_id, "source": source},
         )
+        if source != "directory":
+            _forget_sync_leave(locked)
     user.is_active, user.department_id = True, locked.department_id
     user.__dict__.pop("roles", None)
     return True
+
+
+def _forget_sync_leave(user: User) -> None:
+    """An administrator's leave or return overrides the sync's: the sync re-hires only people
+    it deactivated itself, and this person is no longer one."""
+    from apps.accounts.models import DirectoryEntry
+
+    DirectoryEntry.objects.filter(user=user).update(left_at=None, left_reason="")
 
 
 def sessions_end(*, user_ids: Iterable[int]) -> int:

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required, login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from apps.accounts import directory, orgchart
@@ -22,7 +23,7 @@ from apps.accounts.forms import (
     OrgChartUploadForm,
     ProfileForm,
 )
-from apps.accounts.models import DirectoryChange, DirectorySyncRun, OrgChartImport
+from apps.accounts.models import DirectoryChange, DirectorySyncRun, OrgChartImport, User
 from apps.accounts.roles import Role
 from apps.accounts.selectors import (
     CHANGES_PER_PAGE,
@@ -122,6 +123,22 @@ def _require_admin(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
+# Why someone left and what changed, as the sync records them (codes), for the page.
+LEAVE_REASONS = {
+    "disabled": gettext_lazy("account disabled in Entra ID"),
+    "deleted": gettext_lazy("account deleted in Entra ID"),
+    "unassigned": gettext_lazy("no longer in the portal's group"),
+    "guest": gettext_lazy("guest account"),
+}
+
+
+def _field_label(name: str) -> str:
+    try:
+        return str(User._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name
+
+
 @login_required
 def directory_status(request: HttpRequest) -> HttpResponse:
     """Last and next sync, what each run changed (joined, left, transferred, renamed…), its
@@ -139,6 +156,11 @@ def directory_status(request: HttpRequest) -> HttpResponse:
         changes = Paginator(directory_run_changes(run=run, kind=wanted.get("kind") or ""), CHANGES_PER_PAGE).get_page(
             wanted.get("page") or 1
         )
+    if changes is not None:
+        for change in changes.object_list:
+            reason = change.detail.get("reason", "")
+            change.reason_label = LEAVE_REASONS.get(reason, reason)
+            change.field_labels = [_field_label(f) for f in change.detail.get("fields", [])]
     kinds = dict(DirectoryChange.Kind.choices) | {
         "refused_leavers": _("Leavers held back"),
         "linked": _("Accounts linked to Entra ID"),

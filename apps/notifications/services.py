@@ -148,6 +148,10 @@ def delivery_email_send(*, delivery_id: int) -> bool:
         return False
     try:
         delivery = Delivery.objects.select_related("notification__recipient").get(pk=delivery_id)
+        if not delivery.notification.recipient.is_active:
+            # They left after it was queued (a mail whose send failed came back to pending).
+            Delivery.objects.filter(pk=delivery_id, claimed_at=claimed_at).update(status=Delivery.Status.SKIPPED)
+            return False
         subject, body = _render_email(delivery.notification)
         EmailMessage(subject, body, to=[delivery.notification.recipient.email]).send()
     except Exception as exc:
@@ -187,7 +191,11 @@ def digest_send(*, user_id: int) -> int:
     with transaction.atomic():
         ids = list(
             Delivery.objects.select_for_update(of=("self",))
-            .filter(notification__recipient_id=user_id, status=Delivery.Status.DIGEST)
+            .filter(
+                notification__recipient_id=user_id,
+                notification__recipient__is_active=True,  # a leaver's digest is skipped, never mailed
+                status=Delivery.Status.DIGEST,
+            )
             .values_list("pk", flat=True)
         )
         Delivery.objects.filter(pk__in=ids).update(

@@ -51,6 +51,7 @@ def test_the_page_shows_the_last_and_next_sync_and_what_changed(client_for, admi
     for text in ("職員 00003", "職員 00004", "市民窓口課", "Left: 1", "Transferred: 1", "Department renamed: 1"):
         assert text in html
     assert "Sync now" in html and "Dry run" in html
+    assert "Reason: account disabled in Entra ID" in html  # why they left, in words, not the sync's code
 
     # The first run's 30 joiners, a page of its own, and only one kind of change.
     first = DirectorySyncRun.objects.order_by("pk").first()

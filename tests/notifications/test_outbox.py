@@ -14,7 +14,7 @@ from django.db import connection
 from django.utils import timezone
 
 from apps.notifications import services, tasks
-from apps.notifications.models import Delivery, Preference
+from apps.notifications.models import Delivery, EmailMode, Preference
 
 pytestmark = pytest.mark.django_db
 
@@ -462,3 +462,38 @@ def test_a_failed_send_touches_its_own_rows_only(user_factory, monkeypatch, dige
     my_delivery.refresh_from_db()
     assert (my_delivery.status, my_delivery.claimed_at) == ("digest" if digest else "pending", None)
     assert my_delivery.last_error == "451 mailbox busy"
+
+
+# --- someone who left -------------------------------------------------------------------------
+
+
+def test_a_mail_claimed_when_its_recipient_left_is_never_sent_to_them(user_factory):
+    """The leaver's handler skips waiting mail but cannot stop one a worker holds (`sending`).
+    If that send fails it comes back to pending; the retry must not mail a person who left."""
+    from apps.accounts.leavers import user_leave
+
+    leaver, colleague = user_factory(), user_factory()
+    send([leaver, colleague])
+    held, other = deliveries_of(leaver, colleague)
+    Delivery.objects.filter(pk=held.pk).update(status=Delivery.Status.SENDING, claimed_at=timezone.now())
+    user_leave(user=leaver, reason="disabled")
+    # The worker's send failed: the row is back to pending for the retry.
+    Delivery.objects.filter(pk=held.pk).update(status=Delivery.Status.PENDING, claimed_at=None)
+
+    assert services.delivery_email_send(delivery_id=held.pk) is False
+    assert services.delivery_email_send(delivery_id=other.pk) is True
+
+    held.refresh_from_db()
+    assert held.status == Delivery.Status.SKIPPED
+    assert [m.to for m in mail.outbox] == [[colleague.email]]
+
+
+def test_a_leavers_digest_is_never_mailed(user_factory):
+    reader = user_factory()
+    Preference.objects.create(user=reader, kind="announcement", email=EmailMode.DIGEST)
+    send([reader])
+    reader.is_active = False  # deactivated by another way than the leaver service (e.g. a script)
+    reader.save(update_fields=["is_active"])
+
+    assert services.digest_send(user_id=reader.pk) == 0
+    assert mail.outbox == []
