@@ -163,3 +163,13 @@ def test_a_document_with_both_rare_words_is_found_among_many_with_one(put_note):
     notes += [Note(f"c{n}", f"会議{n}", "", days_ago=n) for n in range(50)]  # 会議 is commoner
     _put_all(put_note, notes)
     assert _names(similar("蛍光灯と照明と会議", user=UserFactory())) == ["both"]
+
+
+def test_an_empty_text_finds_nothing_even_beside_placeholder_text(put_note):
+    """Forms ask for similar content as soon as a field changes, empty included: nothing typed
+    is never "similar" to anything, not even to a template full of XXXX placeholders."""
+    put_note(Note("template", "申請書の記入例 XXXX", "電話番号 XXXX-XXXX、氏名 XXXX", days_ago=1), 1)
+    staff = UserFactory()
+    assert similar("", user=staff) == []
+    assert similar(None, user=staff) == []
+    assert _names(similar("記入例 XXXX", user=staff)) == ["template"]  # the note is findable
