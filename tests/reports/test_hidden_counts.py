@@ -94,3 +94,48 @@ def test_hidden_votes_are_not_in_the_page_or_the_files(client_for, city, voting)
 
 def _current() -> Period:
     return Period.for_fiscal_year(current_fiscal_year())
+
+
+def test_the_note_names_the_hiding_challenges_in_the_order_their_voting_ends_and_not_one_before_voting(city):
+    """The report names each challenge whose counts it leaves out: from the start of its voting
+    (before that it has no votes to hide) until its results, soonest-ending voting first."""
+    from apps.ideas.reporting import challenges_with_hidden_counts
+
+    now = timezone.now()
+
+    def challenge(title, *, voting_from, voting_days):
+        return ChallengeFactory(
+            title=title,
+            hide_counts_while_voting=True,
+            submission_start=now - timedelta(days=20),
+            submission_end=now + timedelta(days=voting_from),
+            voting_start=now + timedelta(days=voting_from),
+            voting_end=now + timedelta(days=voting_days),
+        )
+
+    later = challenge("後に締切", voting_from=-3, voting_days=10)  # made first: the lower id
+    sooner = challenge("先に締切", voting_from=-2, voting_days=4)
+    challenge("まだ応募期間", voting_from=+1, voting_days=8)  # voting starts tomorrow
+    today = timezone.localdate()
+
+    named = challenges_with_hidden_counts(start=today - timedelta(days=30), end=today, now=now)
+
+    assert named == [
+        {"challenge_id": sooner.pk, "title": "先に締切"},
+        {"challenge_id": later.pk, "title": "後に締切"},
+    ]
+
+
+@pytest.mark.django_db
+def test_a_report_scoped_to_no_department_has_no_votes():
+    """A scope that holds no department (a manager whose section was closed) counts nothing,
+    and says so in the same shape as any other figures."""
+    from apps.ideas.reporting import vote_figures
+
+    today = timezone.localdate()
+    assert vote_figures(start=today - timedelta(days=30), end=today, department_ids=[]) == {
+        "hidden": [],
+        "by_department": [],
+        "by_challenge": [],
+        "totals": {"votes": 0, "voters": 0},
+    }
