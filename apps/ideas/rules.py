@@ -62,11 +62,6 @@ def is_withdrawable(user, idea) -> bool:
 
 
 @rules.predicate
-def is_waiting_for_approval(user, idea) -> bool:
-    return idea is not None and idea.status == "submitted"
-
-
-@rules.predicate
 def results_visible(user, challenge) -> bool:
     if challenge is None or not challenge.results_published_at:
         return False
