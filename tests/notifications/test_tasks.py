@@ -71,6 +71,16 @@ def test_failed_deliveries_are_retried_with_doubling_backoff_and_wait_for_it(
     assert ok.due_at < before
 
 
+@pytest.mark.parametrize(("retries", "countdown"), [(6, 1920), (7, 3600), (9, 3600)])
+def test_the_wait_between_retries_never_exceeds_an_hour(user_factory, monkeypatch, retries, countdown):
+    """Backoff doubles "up to an hour" (docs/architecture.md): with more retries allowed than
+    the six of today, the seventh waits 32 minutes and every later one an hour."""
+    monkeypatch.setattr(tasks.notifications_deliver_email, "max_retries", 10)
+    _ok, refused = deliveries(user_factory(), user_factory())
+    asked = run_task([refused.pk], failing={refused.pk}, retries=retries, monkeypatch=monkeypatch)
+    assert asked == {"args": [[refused.pk]], "countdown": countdown}
+
+
 def test_after_the_sixth_retry_only_the_failed_deliveries_are_given_up(user_factory, monkeypatch):
     ok, refused, elsewhere = deliveries(user_factory(), user_factory(), user_factory())
 
