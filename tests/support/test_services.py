@@ -413,3 +413,52 @@ def test_the_scheduled_job_runs_all_its_parts(make_request, coe, settings, tmp_p
     done = support_schedule()
     assert done == {"warned": 0, "closed": 0, "pending_removed": 1}
     assert not default_storage.exists(old) and default_storage.exists(fresh)
+
+
+def test_starting_work_is_not_a_reopening(make_request, coe):
+    request = make_request(now=jst(2026, 6, 1, 9))
+    request = services.support_request_transition(
+        request_id=request.pk, actor=coe, to_status=Status.IN_PROGRESS, comment="",
+        expected_version=1, now=jst(2026, 6, 1, 10),
+    )  # fmt: skip
+    assert request.status == Status.IN_PROGRESS
+    assert request.reopen_count == 0  # only a resolved request taken up again is reopened
+
+
+def test_an_answer_on_an_unassigned_request_tells_every_coe_member_who_answered(make_request, requester, coe, coe2):
+    """Nobody has taken the request yet: the COE member who asked and every other one hear of
+    the requester's answer, from the requester (so the notification can say who)."""
+    request = make_request(now=jst(2026, 6, 1, 9))
+    services.support_request_transition(
+        request_id=request.pk, actor=coe, to_status=Status.WAITING, comment="どの課の申請ですか",
+        expected_version=1, now=jst(2026, 6, 1, 10),
+    )  # fmt: skip
+    # The requester answers through the status change ("I have answered"), with their answer.
+    services.support_request_transition(
+        request_id=request.pk, actor=requester, to_status=Status.IN_PROGRESS, comment="市民課です",
+        expected_version=2, now=jst(2026, 6, 2, 9),
+    )  # fmt: skip
+
+    for member in (coe, coe2):
+        told = Notification.objects.filter(recipient=member, kind="support_reply").get()
+        assert told.actor == requester
+
+
+def test_another_requests_waiting_does_not_move_this_ones_due_dates(make_request, requester, coe):
+    mine = make_request(priority=Priority.NORMAL, now=jst(2026, 6, 1, 9))  # Mon
+    due = (mine.first_response_due_at, mine.resolution_due_at)
+    other = make_request(priority=Priority.NORMAL, now=jst(2026, 6, 1, 9))
+    services.support_request_transition(
+        request_id=other.pk, actor=coe, to_status=Status.WAITING, comment="資料をください",
+        expected_version=1, now=jst(2026, 6, 1, 10),
+    )  # fmt: skip
+    services.support_reply_add(request_id=other.pk, author=requester, body="送ります", now=jst(2026, 6, 5, 10))
+    other.refresh_from_db()
+    assert other.resolution_due_at > mine.resolution_due_at  # the other one waited four office days
+
+    services.support_request_transition(
+        request_id=mine.pk, actor=coe, to_status=Status.IN_PROGRESS, comment="",
+        expected_version=1, now=jst(2026, 6, 5, 11),
+    )  # fmt: skip
+    mine.refresh_from_db()
+    assert (mine.first_response_due_at, mine.resolution_due_at) == due
