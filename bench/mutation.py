@@ -182,6 +182,7 @@ TARGETS: dict[str, Target] = {
             "tests/ideas/test_coauthor_vote.py",
             "tests/ideas/test_merge.py",
             "tests/ideas/test_seal.py",
+            "tests/ideas/test_withdraw.py",
         ),
         functions=(
             "_VoteFacts.budget_left",

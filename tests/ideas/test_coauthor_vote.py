@@ -229,3 +229,19 @@ def test_a_vote_and_an_acceptance_at_the_same_moment_leave_no_vote(first):
     assert outcome == {"result": "own_idea" if first == "accept" else "done"}
     assert Coauthor.objects.get(idea=idea, user=voter).status == Coauthor.Status.ACCEPTED
     assert not Vote.objects.filter(idea=idea).exists() and _count(idea) == 0
+
+
+def test_accepting_one_invitation_leaves_the_others_and_the_votes_for_other_ideas(idea_factory, user_factory):
+    """Accepting to co-author one idea answers that invitation only, and takes back only a vote
+    for that idea: the person's いいね for another idea and their other invitation stay."""
+    joined, liked, also_inviting = idea_factory(), idea_factory(), idea_factory()
+    person = user_factory()
+    services.vote_cast(voter=user_factory(), idea_id=joined.pk)  # somebody else's vote on it
+    services.vote_cast(voter=person, idea_id=liked.pk)
+    services.coauthor_invite(idea_id=also_inviting.pk, actor=also_inviting.author, user=person)
+
+    _invite_and_answer(joined, person, accept=True)
+
+    assert Coauthor.objects.get(idea=also_inviting, user=person).status == Coauthor.Status.INVITED
+    assert (_count(joined), _count(liked)) == (1, 1)
+    assert list(Vote.objects.filter(voter=person).values_list("idea", flat=True)) == [liked.pk]

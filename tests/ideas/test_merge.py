@@ -169,3 +169,16 @@ def test_nothing_is_merged_once_the_tally_is_sealed(duplicate):
         error = refused("sealed", 409, services.idea_merge, source_id=source.pk, target_id=target.pk, actor=coe)
     assert error.message == "このチャレンジの集計結果は確定済みのため、アイデアの状態は変更できません。"
     _nothing_changed(source, target)
+
+
+def test_the_duplicates_voters_keep_their_votes_for_other_ideas(duplicate, idea_factory):
+    """Only the votes given to the duplicate move: a voter's いいね for a third idea stays there."""
+    source, target, people, coe = duplicate
+    third = idea_factory(challenge=source.challenge, title="別のアイデア")
+    Challenge.objects.filter(pk=source.challenge_id).update(vote_budget=3)
+    services.vote_cast(voter=people["only_source"], idea_id=third.pk)
+
+    services.idea_merge(source_id=source.pk, target_id=target.pk, actor=coe)
+
+    assert list(Vote.objects.filter(idea=third).values_list("voter", flat=True)) == [people["only_source"].pk]
+    assert _count(third) == 1

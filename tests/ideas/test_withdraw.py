@@ -29,7 +29,8 @@ def test_the_author_withdraws_and_the_votes_go_back_to_the_voters(challenge_fact
     assert not Vote.objects.filter(idea=idea).exists()
     assert [selectors.budget_for(challenge, v).left for v in voters] == [1, 1]
     assert services.vote_cast(voter=voters[0], idea_id=other.pk).count == 1
-    assert IdeaEvent.objects.filter(idea=idea).latest("pk").action == "withdrawn"
+    event = IdeaEvent.objects.filter(idea=idea).latest("pk")
+    assert (event.action, event.actor) == ("withdrawn", idea.author)  # the history says who withdrew it
     assert not SearchDocument.objects.filter(kind="idea", object_id=idea.pk).exists()
     refused("not_votable", 404, services.vote_cast, voter=voters[1], idea_id=idea.pk)
 
