@@ -173,3 +173,17 @@ def test_an_empty_text_finds_nothing_even_beside_placeholder_text(put_note):
     assert similar("", user=staff) == []
     assert similar(None, user=staff) == []
     assert _names(similar("記入例 XXXX", user=staff)) == ["template"]  # the note is findable
+
+
+def test_equal_matches_go_newest_first_even_when_a_common_word_buries_the_newer_one(put_note):
+    """Two documents share the same words with the text: the newer one comes first. It does so
+    even when one of the words is in many newer documents, so that looking that word up on
+    its own finds the newer match only far down its list and misses the older one."""
+    notes = [
+        Note("newer", "お知らせ", "蓄電池の設置に補助金が出ます", days_ago=10),
+        Note("older", "ご案内", "蓄電池の設置に補助金が出ます", days_ago=20),
+    ]
+    notes += [Note(f"other{n}", f"案内{n}", "補助金の申請期限", days_ago=1) for n in range(39)]
+    _put_all(put_note, notes)
+
+    assert _names(similar("蓄電池 補助金", user=UserFactory(), limit=5)) == ["newer", "older"]
