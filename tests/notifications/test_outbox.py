@@ -277,7 +277,14 @@ def test_requeue_job_sends_again_lost_and_dead_claimed_deliveries_and_leaves_fre
     # The two mails a dead worker may have handed to the mail server are the only possible
     # duplicates, and each is counted.
     warnings = [r for r in caplog.records if "possible duplicate" in r.getMessage()]
-    assert len(warnings) == 2 and all(r.levelno == logging.WARNING for r in warnings)
+    assert all(r.levelno == logging.WARNING for r in warnings)
+    claimed = (now - timedelta(minutes=20)).isoformat()
+    assert [r.getMessage() for r in warnings] == [
+        f"e-mail delivery {dead_claim.pk} was claimed at {claimed} by a worker that never finished; "
+        "sending it again (possible duplicate)",
+        f"digest of deliveries [{dead_digest.pk}] for user {users[6].pk} was claimed by a worker that never "
+        "finished; sending it again (possible duplicate)",
+    ]
 
     # A minute later nothing is queued again: the re-queued rows wait their few minutes anew.
     queued.clear()
@@ -497,3 +504,31 @@ def test_a_leavers_digest_is_never_mailed(user_factory):
 
     assert services.digest_send(user_id=reader.pk) == 0
     assert mail.outbox == []
+
+
+def test_a_dead_workers_digest_does_not_stop_the_requeue_of_the_mails_after_it(
+    user_factory, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The dead worker held a digest (the lower id) and an immediate mail: both are sent again."""
+    now = timezone.now()
+    reader, colleague = user_factory(), user_factory()
+    Preference.objects.create(user=reader, kind="announcement", email="digest")
+    send([reader])
+    send([colleague], title="避難訓練")
+    digest_row, immediate = deliveries_of(reader, colleague)
+    assert digest_row.pk < immediate.pk
+    Delivery.objects.filter(pk__in=[digest_row.pk, immediate.pk]).update(
+        status="sending", claimed_at=now - timedelta(minutes=20)
+    )
+    queued, digests = [], []
+    monkeypatch.setattr(services, "deliveries_dispatch", lambda *, delivery_ids: queued.extend(delivery_ids))
+    monkeypatch.setattr(services, "digests_dispatch", lambda *, user_ids: digests.extend(user_ids))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.deliveries_requeue_stale(now=now)
+
+    assert (queued, digests) == ([immediate.pk], [reader.pk])
+    assert {d.pk: d.status for d in deliveries_of(reader, colleague)} == {
+        digest_row.pk: "digest",
+        immediate.pk: "pending",
+    }
