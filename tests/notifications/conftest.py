@@ -1,6 +1,8 @@
 import pytest
 
 from apps.accounts.models import User
+from apps.notifications import services, tasks
+from apps.notifications.models import Delivery
 from tests.notifications.workers import Worker
 
 
@@ -28,3 +30,39 @@ def start_worker(tmp_path):
     yield start
     for worker in started:
         worker.stop()
+
+
+@pytest.fixture
+def run_deliver_task(monkeypatch):
+    """The e-mail task as the worker runs it on its `retries`-th retry, with the mail server
+    refusing the mails to the `failing` deliveries. Returns the retry it asked for ({} if none)."""
+
+    def run(delivery_ids, *, failing, retries) -> dict:
+        original = services.delivery_email_send
+
+        def flaky(*, delivery_id):
+            if delivery_id in failing:
+                # Like the real send: claimed, refused, back to pending, then raised.
+                Delivery.objects.filter(pk=delivery_id).update(attempts=1)
+                raise services.TransientDeliveryError("451 try again later")
+            return original(delivery_id=delivery_id)
+
+        asked = {}
+
+        def retry(*, args, countdown):
+            asked.update(args=args, countdown=countdown)
+            return RuntimeError("retry")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(services, "delivery_email_send", flaky)
+            patch.setattr(tasks.notifications_deliver_email, "retry", retry)
+            tasks.notifications_deliver_email.push_request(retries=retries)
+            try:
+                tasks.notifications_deliver_email.run(delivery_ids)
+            except RuntimeError:
+                pass
+            finally:
+                tasks.notifications_deliver_email.pop_request()
+        return asked
+
+    return run

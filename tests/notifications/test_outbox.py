@@ -149,35 +149,8 @@ def test_a_failed_send_goes_back_to_pending_with_its_error_and_no_claim(staff_us
     assert delivery.claimed_at is None
 
 
-def run_task_failing_for(failing_ids, delivery_ids, *, retries, monkeypatch):
-    original = services.delivery_email_send
-
-    def flaky(*, delivery_id):
-        if delivery_id in failing_ids:
-            raise services.TransientDeliveryError("busy")
-        return original(delivery_id=delivery_id)
-
-    monkeypatch.setattr(services, "delivery_email_send", flaky)
-    retried = {}
-
-    def fake_retry(*, args, countdown):
-        retried.update(args=args, countdown=countdown)
-        return RuntimeError("retry")
-
-    monkeypatch.setattr(tasks.notifications_deliver_email, "retry", fake_retry)
-    tasks.notifications_deliver_email.push_request(retries=retries)
-    try:
-        tasks.notifications_deliver_email.run(delivery_ids)
-    except RuntimeError:
-        pass
-    finally:
-        tasks.notifications_deliver_email.pop_request()
-    monkeypatch.undo()
-    return retried
-
-
 def test_only_failed_ids_are_retried_and_the_requeue_job_waits_for_their_backoff(
-    user_factory, monkeypatch, django_capture_on_commit_callbacks
+    user_factory, monkeypatch, django_capture_on_commit_callbacks, run_deliver_task
 ):
     a, b = user_factory(), user_factory()
     send([a, b])
@@ -185,7 +158,7 @@ def test_only_failed_ids_are_retried_and_the_requeue_job_waits_for_their_backoff
     before = timezone.now()
 
     # The fifth retry waits 30 s × 2⁴ = 8 minutes.
-    retried = run_task_failing_for({db_.pk}, [da.pk, db_.pk], retries=4, monkeypatch=monkeypatch)
+    retried = run_deliver_task([da.pk, db_.pk], failing={db_.pk}, retries=4)
 
     assert retried == {"args": [[db_.pk]], "countdown": 480}
     assert [m.to for m in mail.outbox] == [[a.email]]
@@ -203,10 +176,10 @@ def test_only_failed_ids_are_retried_and_the_requeue_job_waits_for_their_backoff
     assert queued == [db_.pk]
 
 
-def test_after_the_last_retry_the_delivery_is_marked_failed_and_not_retried(staff_user, monkeypatch):
+def test_after_the_last_retry_the_delivery_is_marked_failed_and_not_retried(staff_user, run_deliver_task):
     (delivery,) = deliveries_of(*[n.recipient for n in send([staff_user])])
 
-    retried = run_task_failing_for({delivery.pk}, [delivery.pk], retries=tasks.MAX_RETRIES, monkeypatch=monkeypatch)
+    retried = run_deliver_task([delivery.pk], failing={delivery.pk}, retries=tasks.MAX_RETRIES)
 
     assert retried == {}
     delivery.refresh_from_db()
@@ -471,6 +444,44 @@ def test_a_failed_send_touches_its_own_rows_only(user_factory, monkeypatch, dige
     assert my_delivery.last_error == "451 mailbox busy"
 
 
+@pytest.mark.parametrize("digest", [False, True])
+def test_a_slow_send_finishing_after_another_worker_sent_it_keeps_the_first_send_time(staff_user, monkeypatch, digest):
+    """A slow send is re-queued and sent by another worker first: the row keeps the time the
+    mail first went out (the one the recipient saw), not the slow worker's later one."""
+    if digest:
+        Preference.objects.create(user=staff_user, kind="announcement", email="digest")
+    (delivery,) = deliveries_of(*[n.recipient for n in send([staff_user])])
+    first_sent = timezone.now() - timedelta(minutes=1)
+
+    def another_worker_sent_it_meanwhile():
+        Delivery.objects.filter(pk=delivery.pk).update(status="sent", sent_at=first_sent)
+        return 1
+
+    row_at_send_time(monkeypatch, [delivery.pk], then=another_worker_sent_it_meanwhile)
+    if digest:
+        services.digest_send(user_id=staff_user.pk)
+    else:
+        services.delivery_email_send(delivery_id=delivery.pk)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.sent_at) == ("sent", first_sent)
+
+
+def test_a_refused_mail_waits_for_its_retry_even_if_its_worker_dies_before_asking_for_it(staff_user, monkeypatch):
+    """A mail queued long ago (a backlog) is refused; the worker dies before the task's retry is
+    recorded. The re-queue job must give it the few minutes a live task would have, not take
+    it at once because it was due long ago."""
+    (delivery,) = deliveries_of(*[n.recipient for n in send([staff_user])])
+    Delivery.objects.filter(pk=delivery.pk).update(due_at=timezone.now() - timedelta(hours=1))
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", lambda *args, **kwargs: smtp_refuses())
+    with pytest.raises(services.TransientDeliveryError):
+        services.delivery_email_send(delivery_id=delivery.pk)
+    queued = []
+    monkeypatch.setattr(services, "deliveries_dispatch", lambda *, delivery_ids: queued.extend(delivery_ids))
+
+    assert services.deliveries_requeue_stale(now=timezone.now() + timedelta(minutes=1)) == 0
+    assert services.deliveries_requeue_stale(now=timezone.now() + services.STALE_PENDING_AFTER * 2) == 1
+
+
 # --- someone who left -------------------------------------------------------------------------
 
 
@@ -532,3 +543,26 @@ def test_a_dead_workers_digest_does_not_stop_the_requeue_of_the_mails_after_it(
         digest_row.pk: "digest",
         immediate.pk: "pending",
     }
+
+
+def test_skipping_a_leavers_mail_leaves_another_claim_of_the_same_instant_alone(user_factory, monkeypatch):
+    """Two workers claim two mails in the same instant; one recipient has left. Only that
+    mail is skipped: the colleague's, held by the other worker, is still being sent."""
+    from apps.accounts.leavers import user_leave
+
+    leaver, colleague = user_factory(), user_factory()
+    send([leaver, colleague])
+    to_leaver, to_colleague = deliveries_of(leaver, colleague)
+    user_leave(user=leaver, reason="disabled")
+    Delivery.objects.filter(pk=to_leaver.pk).update(status=Delivery.Status.PENDING)  # failed mid-leave, back for retry
+    instant = timezone.now()
+    monkeypatch.setattr(services.timezone, "now", lambda: instant)
+    Delivery.objects.filter(pk=to_colleague.pk).update(status=Delivery.Status.SENDING, claimed_at=instant)
+
+    assert services.delivery_email_send(delivery_id=to_leaver.pk) is False
+
+    to_leaver.refresh_from_db()
+    to_colleague.refresh_from_db()
+    assert to_leaver.status == Delivery.Status.SKIPPED
+    assert (to_colleague.status, to_colleague.claimed_at) == (Delivery.Status.SENDING, instant)
+    assert mail.outbox == []

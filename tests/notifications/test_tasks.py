@@ -20,45 +20,14 @@ def deliveries(*users) -> list[Delivery]:
     return list(Delivery.objects.order_by("notification__recipient_id"))
 
 
-def run_task(delivery_ids, *, failing, retries, monkeypatch):
-    """The task as the worker runs it on its `retries`-th retry, with the mail server
-    refusing the mails to the `failing` deliveries. Returns the retry it asked for."""
-    original = services.delivery_email_send
-
-    def flaky(*, delivery_id):
-        if delivery_id in failing:
-            # Like the real send: claimed, refused, back to pending, then raised.
-            Delivery.objects.filter(pk=delivery_id).update(attempts=1)
-            raise services.TransientDeliveryError("451 try again later")
-        return original(delivery_id=delivery_id)
-
-    asked = {}
-
-    def retry(*, args, countdown):
-        asked.update(args=args, countdown=countdown)
-        return RuntimeError("retry")
-
-    monkeypatch.setattr(services, "delivery_email_send", flaky)
-    monkeypatch.setattr(tasks.notifications_deliver_email, "retry", retry)
-    tasks.notifications_deliver_email.push_request(retries=retries)
-    try:
-        tasks.notifications_deliver_email.run(delivery_ids)
-    except RuntimeError:
-        pass
-    finally:
-        tasks.notifications_deliver_email.pop_request()
-        monkeypatch.undo()
-    return asked
-
-
 @pytest.mark.parametrize(("retries", "countdown"), [(0, 30), (1, 60), (2, 120), (3, 240), (4, 480), (5, 960)])
 def test_failed_deliveries_are_retried_with_doubling_backoff_and_wait_for_it(
-    user_factory, monkeypatch, retries, countdown
+    user_factory, retries, countdown, run_deliver_task
 ):
     ok, refused = deliveries(user_factory(), user_factory())
     before = timezone.now()
 
-    asked = run_task([ok.pk, refused.pk], failing={refused.pk}, retries=retries, monkeypatch=monkeypatch)
+    asked = run_deliver_task([ok.pk, refused.pk], failing={refused.pk}, retries=retries)
 
     after = timezone.now()
     assert asked == {"args": [[refused.pk]], "countdown": countdown}
@@ -72,19 +41,21 @@ def test_failed_deliveries_are_retried_with_doubling_backoff_and_wait_for_it(
 
 
 @pytest.mark.parametrize(("retries", "countdown"), [(6, 1920), (7, 3600), (9, 3600)])
-def test_the_wait_between_retries_never_exceeds_an_hour(user_factory, monkeypatch, retries, countdown):
+def test_the_wait_between_retries_never_exceeds_an_hour(
+    user_factory, monkeypatch, retries, countdown, run_deliver_task
+):
     """Backoff doubles "up to an hour" (docs/architecture.md): with more retries allowed than
     the six of today, the seventh waits 32 minutes and every later one an hour."""
     monkeypatch.setattr(tasks.notifications_deliver_email, "max_retries", 10)
     _ok, refused = deliveries(user_factory(), user_factory())
-    asked = run_task([refused.pk], failing={refused.pk}, retries=retries, monkeypatch=monkeypatch)
+    asked = run_deliver_task([refused.pk], failing={refused.pk}, retries=retries)
     assert asked == {"args": [[refused.pk]], "countdown": countdown}
 
 
-def test_after_the_sixth_retry_only_the_failed_deliveries_are_given_up(user_factory, monkeypatch):
+def test_after_the_sixth_retry_only_the_failed_deliveries_are_given_up(user_factory, monkeypatch, run_deliver_task):
     ok, refused, elsewhere = deliveries(user_factory(), user_factory(), user_factory())
 
-    asked = run_task([ok.pk, refused.pk], failing={refused.pk}, retries=6, monkeypatch=monkeypatch)
+    asked = run_deliver_task([ok.pk, refused.pk], failing={refused.pk}, retries=6)
 
     assert asked == {}
     # `elsewhere` belongs to another task: still waiting for it.
@@ -125,9 +96,9 @@ def test_postponing_touches_pending_deliveries_only(user_factory):
     }
 
 
-def test_a_task_with_nothing_failed_asks_for_no_retry(user_factory, monkeypatch):
+def test_a_task_with_nothing_failed_asks_for_no_retry(user_factory, run_deliver_task):
     first, second = deliveries(user_factory(), user_factory())
-    assert run_task([first.pk, second.pk], failing=set(), retries=0, monkeypatch=monkeypatch) == {}
+    assert run_deliver_task([first.pk, second.pk], failing=set(), retries=0) == {}
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
         [first.notification.recipient.email, second.notification.recipient.email]
     )
