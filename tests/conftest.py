@@ -34,6 +34,13 @@ def _own_cache_namespace(settings):
 
 
 @pytest.fixture
+def uncached(settings, _own_cache_namespace):
+    """The page cache ("default") disabled: a query-count test then counts what a page asks
+    of the database when nothing is cached, so an N+1 cannot hide behind a cache hit."""
+    settings.CACHES = {**settings.CACHES, "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
+
+@pytest.fixture
 def department(db):
     return DepartmentFactory()
 

@@ -1,10 +1,7 @@
 from datetime import date
 
 from django import forms
-from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.dates import current_fiscal_year
@@ -25,28 +22,6 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-class QuickSelect(forms.Select):
-    """A select written in Python: the department list has some 200 options, and Django's
-    template per option made it the slowest part of rendering the page."""
-
-    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
-        final_attrs = self.build_attrs(self.attrs, attrs)
-        selected = set(self.format_value(value))
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (
-                    "" if v is None else v,
-                    mark_safe(" selected") if str("" if v is None else v) in selected else "",
-                    label,
-                )
-                for v, label in self.choices
-            ),
-        )
-        return format_html('<select name="{}"{}>{}</select>', name, flatatt(final_attrs), options)
-
-
 class ReportFilterForm(forms.Form):
     """The period picker and department filter. A GET form, so every view of the report
     is a bookmarkable URL; an empty form means the current fiscal year."""
@@ -54,9 +29,7 @@ class ReportFilterForm(forms.Form):
     fy = forms.TypedChoiceField(label=_("Fiscal year"), coerce=int, required=False)
     start = DateField(label=_("From"), required=False, widget=DateInput())
     end = DateField(label=_("To"), required=False, widget=DateInput())
-    department = forms.TypedChoiceField(
-        label=_("Department"), coerce=int, required=False, empty_value=None, widget=QuickSelect
-    )
+    department = forms.TypedChoiceField(label=_("Department"), coerce=int, required=False, empty_value=None)
     compare = forms.BooleanField(label=_("Compare with the previous period"), required=False)
 
     def __init__(self, *args, access: ReportAccess, tree: DepartmentTree, **kwargs) -> None:

@@ -16,7 +16,6 @@ from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
-from apps.core.fragments import fragments_render
 from apps.support.models import OPEN_STATUSES, Kind, Priority, Status
 from apps.support.selectors import BREACHED, NEAR, ListItem
 
@@ -101,28 +100,3 @@ def rows(requests: list[ListItem], now: datetime | None = None) -> list[Row]:
             )
         )
     return result
-
-
-def queue_rows_html(requests: list[ListItem], now: datetime | None = None) -> list[SafeString]:
-    """The queue's table rows; a row unchanged since someone last saw it is not rendered again."""
-    return fragments_render("support/partials/queue_row.html", [vars(row) for row in rows(requests, now)])
-
-
-def row_keys(requests: list[ListItem], now: datetime) -> list[tuple]:
-    """What each row of `rows` is made of, unformatted: equal keys give equal rows (in one
-    language), so a page of rows can be cached under them without formatting them first."""
-    return [
-        (
-            r.pk, r.title, r.kind, r.status, r.priority, r.target_state, r.department_name, r.requester_name,
-            r.assignee_name, r.created_at,
-            r.due_at, r.first_responded_at is None, timesince(r.created_at, now),
-        )
-        for r in requests
-    ]  # fmt: skip
-
-
-def my_request_rows_html(requests: list[ListItem], *, with_department: bool) -> list[SafeString]:
-    return fragments_render(
-        "support/partials/my_request_row.html",
-        [{**vars(row), "with_department": with_department} for row in rows(requests)],
-    )

@@ -1,12 +1,7 @@
-import html
-
 from django import forms
 from django.core.exceptions import ValidationError
-from django.forms.utils import flatatt
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
@@ -29,81 +24,6 @@ class MultipleFileField(forms.FileField):
         if isinstance(data, list | tuple):
             return [single(d, initial) for d in data if d]
         return [single(data, initial)] if data else []
-
-
-class FastSelect(forms.Select):
-    """A select whose options are built in Python. Django renders each option through its
-    own template (about 0.1 ms each); the queue has hundreds of them (departments, COE
-    members), which would cost more than the rest of the page. Options of a cached choice
-    list (selectors.Choices) are rendered once per process and list version; only the
-    chosen option is marked per request."""
-
-    options: list | None = None  # set by LightChoiceField; otherwise the usual `choices`
-    options_key: tuple | None = None
-
-    def render(self, name, value, attrs=None, renderer=None):
-        final_attrs = self.build_attrs(self.attrs, attrs)
-        final_attrs["name"] = name
-        options = self.options if self.options is not None else self.choices
-        if self.options_key is None:
-            html_options = _options_html(options)
-        else:
-            key = (*self.options_key, get_language())
-            html_options = _OPTIONS_HTML.get(key)
-            if html_options is None:
-                if len(_OPTIONS_HTML) >= 64:  # old list versions: forget them all, rarely
-                    _OPTIONS_HTML.clear()
-                html_options = _OPTIONS_HTML[key] = _options_html(options)
-        for chosen in {str(v) for v in self.format_value(value)}:
-            tag = f'<option value="{html.escape(chosen)}">'
-            html_options = html_options.replace(tag, tag[:-1] + " selected>", 1)
-        return mark_safe(f"<select{flatatt(final_attrs)}>{html_options}</select>")
-
-
-_OPTIONS_HTML: dict[tuple, str] = {}
-
-
-def _options_html(options) -> str:
-    parts = []
-    for option_value, label in options:
-        key = "" if option_value is None else str(option_value)
-        parts.append(f'<option value="{html.escape(key)}">{html.escape(str(label))}</option>')
-    return "".join(parts)
-
-
-class LightChoiceField(forms.Field):
-    """A choice among a long list (COE members, departments): the options go to the widget
-    as they are and the value is checked against a set, instead of ChoiceField normalising
-    every choice on every form."""
-
-    widget = FastSelect
-    default_error_messages = {"invalid_choice": _("Select a valid choice. That choice is not one of the options.")}
-
-    def __init__(self, *, coerce=str, empty_value="", **kwargs):
-        super().__init__(**kwargs)
-        self.coerce, self.empty_value = coerce, empty_value
-        self.valid: set[str] = set()
-
-    def to_python(self, value) -> str:
-        return "" if value in self.empty_values else str(value)
-
-    def validate(self, value: str) -> None:
-        super().validate(value)
-        if value and value not in self.valid:
-            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-
-    def clean(self, value):
-        value = super().clean(value)
-        return self.coerce(value) if value else self.empty_value
-
-    def set_options(self, options: list[tuple], *, choices: selectors.Choices | None = None) -> None:
-        """`options`: every option in order; `choices`, when they end with a cached choice
-        list, lets the widget reuse its rendering (the options before it are part of the key)."""
-        self.widget.options = options
-        if choices is not None and choices.key:
-            leading = options[: len(options) - len(choices)]
-            self.widget.options_key = (choices.key, *(value for value, _label in leading))
-        self.valid = {str(value) for value, _label in options if value not in ("", None)}
 
 
 class DateInput(forms.DateInput):
@@ -160,7 +80,6 @@ class RequestForm(SingleLineTextMixin, AttachmentsMixin, forms.ModelForm):
         fields = ["kind", "title", "description", "department", "desired_date", "people_involved"]
         widgets = {
             "kind": forms.RadioSelect,
-            "department": FastSelect,
             "description": forms.Textarea(attrs={"rows": 8}),
             "desired_date": DateInput(),
         }
@@ -231,14 +150,14 @@ class TransitionForm(forms.Form):
 
 
 class TriageForm(forms.Form):
-    assignee = LightChoiceField(label=_("Assignee"), required=False, coerce=int, empty_value=None)
-    priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int, widget=FastSelect)
+    assignee = forms.TypedChoiceField(label=_("Assignee"), required=False, coerce=int, empty_value=None)
+    priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int)
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=MAX_ID)
 
     def __init__(self, *args, members: list[tuple[int, str]], **kwargs):
         kwargs.setdefault("auto_id", "triage-%s")
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].set_options([("", _("Nobody yet")), *members], choices=members)
+        self.fields["assignee"].choices = [("", _("Nobody yet")), *members]
 
     def assignee_user(self) -> User | None:
         pk = self.cleaned_data.get("assignee")
@@ -287,31 +206,25 @@ class QueueFilterForm(SingleLineTextMixin, forms.Form):
         label=_("Status"),
         required=False,
         choices=[("open", _("Open")), ("all", _("All")), *Status.choices],
-        widget=FastSelect,
     )
-    kind = forms.ChoiceField(
-        label=_("Kind"), required=False, choices=[("", _("Any")), *Kind.choices], widget=FastSelect
-    )
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("Any")), *Kind.choices])
     priority = forms.TypedChoiceField(
         label=_("Priority"),
         required=False,
         choices=[("", _("Any")), *Priority.choices],
         coerce=int,
         empty_value=None,
-        widget=FastSelect,
     )
-    department = LightChoiceField(label=_("Department"), required=False, coerce=int, empty_value=None)
-    assignee = LightChoiceField(label=_("Assignee"), required=False)
-    age = forms.ChoiceField(label=_("Age"), required=False, choices=AGES, widget=FastSelect)
-    target = forms.ChoiceField(label=_("Target"), required=False, choices=TARGETS, widget=FastSelect)
-    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORTS, widget=FastSelect)
+    department = forms.TypedChoiceField(label=_("Department"), required=False, coerce=int, empty_value=None)
+    assignee = forms.ChoiceField(label=_("Assignee"), required=False)
+    age = forms.ChoiceField(label=_("Age"), required=False, choices=AGES)
+    target = forms.ChoiceField(label=_("Target"), required=False, choices=TARGETS)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORTS)
 
     def __init__(self, *args, members: list[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        departments = selectors.department_choices()
-        self.fields["department"].set_options([("", _("Any")), *departments], choices=departments)
-        self.fields["assignee"].set_options([*ASSIGNEE_VIEWS, *members], choices=members)
-        self.choices_keys = [departments.key, getattr(members, "key", "")]  # what the selects show
+        self.fields["department"].choices = [("", _("Any")), *selectors.department_choices()]
+        self.fields["assignee"].choices = [*ASSIGNEE_VIEWS, *members]
 
     def filters(self) -> selectors.QueueFilters:
         """The valid filters; a value that is not an option (an edited URL) is left out."""
@@ -334,13 +247,13 @@ class QueueFilterForm(SingleLineTextMixin, forms.Form):
 
 class BulkAssignForm(forms.Form):
     requests = forms.TypedMultipleChoiceField(label=_("Requests"), coerce=int, choices=[])
-    assignee = LightChoiceField(
-        label=_("Assign the chosen requests to"), coerce=int, widget=FastSelect(attrs={"id": "bulk-assignee"})
+    assignee = forms.TypedChoiceField(
+        label=_("Assign the chosen requests to"), coerce=int, widget=forms.Select(attrs={"id": "bulk-assignee"})
     )
 
     def __init__(self, *args, members: list[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].set_options(members, choices=members)
+        self.fields["assignee"].choices = [("", _("Choose a COE member")), *members]
         # Any id is accepted here; the service assigns only open requests that exist.
         self.fields["requests"].choices = [(v, v) for v in (self.data.getlist("requests") if self.is_bound else [])]
         self.fields["requests"].error_messages["required"] = _("Choose at least one request.")

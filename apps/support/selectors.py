@@ -9,7 +9,6 @@ and flag the rows they show by comparing them with now (`models.target_state`),
 so a list needs no business-day arithmetic per row.
 """
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -18,6 +17,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import (
     Count,
+    Exists,
+    OuterRef,
     Prefetch,
     Q,
     QuerySet,
@@ -28,7 +29,6 @@ from django.utils.translation import get_language
 
 from apps.accounts.models import Department, User, full_name
 from apps.accounts.roles import Role
-from apps.core.fragments import children_stamp
 from apps.core.markdown import render_markdown
 from apps.support import lifecycle
 from apps.support.models import (
@@ -275,25 +275,19 @@ class ListItem:
 
 
 def request_get(pk: int) -> SupportRequest:
-    """The request with what its page shows beside it, and a stamp of each table its page
-    reads (replies, files, history, links: rows only added or removed) for the key of the
-    page's cache (views._body_key)."""
+    """The request with what its page shows beside it."""
     request = (
         SupportRequest.objects.select_related("department", "requester__department", "assignee")
         .annotate(
-            replies_stamp=children_stamp(Reply, SupportRequest, link="request_id"),
-            files_stamp=children_stamp(Attachment, SupportRequest, link="request_id"),
-            events_stamp=children_stamp(RequestEvent, SupportRequest, link="request_id"),
-            links_stamp=children_stamp(RequestLink, SupportRequest, link="request_id"),
+            # Most requests have no files and no links: then their queries are not needed.
+            has_files=Exists(Attachment.objects.filter(request_id=OuterRef("pk"))),
+            has_links=Exists(RequestLink.objects.filter(request_id=OuterRef("pk"))),
         )
         .filter(pk=pk)
         .first()
     )
     if request is None:
         raise Http404
-    # Most requests have no files and no links: then their queries are not needed.
-    request.has_files = not request.files_stamp.startswith("0:")
-    request.has_links = not request.links_stamp.startswith("0:")
     # One row: flagged from its stored due moments, like the rows of a list.
     now = timezone.now()
     request.target_state = request.target_state_at(now, lifecycle.near_until(now))
@@ -378,23 +372,12 @@ MEMBER_CHOICES_KEY = "support:coe-choices"
 DEPARTMENT_CHOICES_KEYS = {"ja": "support:department-choices:ja", "en": "support:department-choices:en"}
 
 
-class Choices(list):
-    """A cached choice list with a key of its version: the same key means the same list, so
-    a select can reuse the options it rendered for it (forms.FastSelect), and a cached page
-    that shows the list can name it in its own key."""
-
-    key: str = ""
-
-
-def _choices(key: str, build) -> Choices:
-    cached = cache.get(key)
-    if cached is None:
-        cached = (uuid.uuid4().hex, build())
-        cache.set(key, cached, CHOICES_TTL)
-    version, rows = cached
-    choices = Choices(rows)
-    choices.key = f"{key}:{version}"
-    return choices
+def _choices(key: str, build) -> list[tuple[int, str]]:
+    rows = cache.get(key)
+    if rows is None:
+        rows = build()
+        cache.set(key, rows, CHOICES_TTL)
+    return rows
 
 
 def choice_lists_drop() -> None:
@@ -404,7 +387,7 @@ def choice_lists_drop() -> None:
     transaction.on_commit(lambda: cache.delete_many(keys))
 
 
-def coe_member_choices() -> Choices:
+def coe_member_choices() -> list[tuple[int, str]]:
     """(id, name) of every active COE member, for selects; no model instances."""
 
     def build() -> list[tuple[int, str]]:
@@ -414,7 +397,7 @@ def coe_member_choices() -> Choices:
     return _choices(MEMBER_CHOICES_KEY, build)
 
 
-def department_choices() -> Choices:
+def department_choices() -> list[tuple[int, str]]:
     """(id, name in the active language) of the active departments, for selects."""
     english = (get_language() or "ja").startswith("en")
 

@@ -9,9 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +18,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.core import exports, params
 from apps.core.downloads import protected_file_response
-from apps.core.fragments import fragment_cached, slot
 from apps.core.markdown import render_markdown
 from apps.search.selectors import similar as similar_content
 from apps.support import display, selectors, services
@@ -172,7 +169,8 @@ def my_requests(request: HttpRequest) -> HttpResponse:
         "support/my_requests.html",
         {
             "page": page,
-            "rows_html": display.my_request_rows_html(page.items, with_department=scope == "department"),
+            "rows": display.rows(page.items),
+            "with_department": scope == "department",
             "scope": scope,
             "can_department": can_department,
             "can_queue": request.user.has_perm("support.view_queue"),
@@ -200,35 +198,19 @@ def queue(request: HttpRequest) -> HttpResponse:
         now=now,
     )
 
-    def body() -> str:
-        context = {
-            "filter_form": form,
-            "filters": filters,
-            "page": page,
-            "rows_html": display.queue_rows_html(page.items, now=now),
-            "saved_views": [
-                ("mine", _("Mine"), "assignee=me"),
-                ("unassigned", _("Unassigned"), "assignee=none"),
-                ("breaching", _("Past or near target"), "target=near"),
-            ],
-            "current_query": request.GET.urlencode(),
-            "next_url": request.get_full_path(),
-            "bulk_form": BulkAssignForm(members=members),
-            "request": request,  # its query string, for the pager's links
-            "csrf_token": slot("csrf"),
-        }
-        return render_to_string("support/partials/queue_body.html", context)
-
-    # The same filters, rows and choice lists give the same body: rendered once for all of
-    # the COE until a row, an age or a flag changes (display.row_keys).
-    key = {
-        "query": request.GET.urlencode(),  # as given: the links repeat it
-        "rows": display.row_keys(page.items, now=now),
-        "page": [page.number, page.has_next],
-        "choices": form.choices_keys,
-    }
     context = {
-        "body_html": fragment_cached("support/queue_body", key, body, fill={"csrf": get_token(request)}),
+        "filter_form": form,
+        "filters": filters,
+        "page": page,
+        "rows": display.rows(page.items, now=now),
+        "saved_views": [
+            ("mine", _("Mine"), "assignee=me"),
+            ("unassigned", _("Unassigned"), "assignee=none"),
+            ("breaching", _("Past or near target"), "target=near"),
+        ],
+        "current_query": request.GET.urlencode(),
+        "next_url": request.get_full_path(),
+        "bulk_form": BulkAssignForm(members=members),
         "breadcrumbs": [(_("Support"), reverse("support:my_requests")), (_("Queue"), "")],
     }
     return render(request, "support/queue.html", context)
@@ -298,15 +280,8 @@ def export(request: HttpRequest) -> StreamingHttpResponse:
 # --- one request ----------------------------------------------------------------------------
 
 
-# A request's page body is the same for everyone with the same permissions on it until the
-# request, its conversation, history, files or links change: it is rendered once per such
-# state (apps.core.fragments.fragment_cached) under a key of exactly those things. People's
-# names come along in the HTML: a renamed person keeps the old name there for BODY_SECONDS.
-BODY_SECONDS = 600
-
-
 def _viewer(user, support_request) -> dict:
-    """What this user may do on the request: with the request, all the body depends on."""
+    """What this user may do on the request."""
     return {
         "transitions": selectors.transitions_for(support_request, user),
         "can_reply": user.has_perm("support.reply", support_request),
@@ -336,7 +311,6 @@ def _body_context(request: HttpRequest, support_request, viewer: dict, **forms) 
         "transition_form": forms.get("transition_form")
         or (TransitionForm(initial={"version": version}, transitions=transitions) if transitions else None),
         "error": forms.get("error"),
-        "csrf_token": slot("csrf"),
     }
     if viewer["can_reply"] or viewer["can_internal"]:
         reply_form = forms.get("reply_form")
@@ -364,49 +338,9 @@ def _body_context(request: HttpRequest, support_request, viewer: dict, **forms) 
     return context
 
 
-def _body_key(support_request, viewer: dict) -> dict:
-    r = support_request
-    key = {
-        "row": [getattr(r, f.attname) for f in r._meta.concrete_fields],
-        "stamps": [r.replies_stamp, r.files_stamp, r.events_stamp, r.links_stamp],
-        "target": r.target_state,
-        "names": [
-            r.department.name,
-            r.requester.get_full_name(),
-            r.requester.department.name if r.requester.department_id else "",
-            r.assignee.get_full_name() if r.assignee_id else "",
-        ],
-        "viewer": {**viewer, "transitions": [to for to, _transition in viewer["transitions"]]},
-    }
-    if viewer["can_triage"]:
-        members = _members()
-        key["triage"] = [
-            members.key,
-            [(m.pk, m.name, m.open_load, m.skills) for m in selectors.assignee_suggestions(r.kind, members=members)],
-            [(c.pk, c.title) for c in selectors.canned_replies_for(r.kind)],
-        ]
-    return key
-
-
 def _detail_response(request: HttpRequest, support_request, *, status: int = 200, **forms) -> HttpResponse:
-    viewer = _viewer(request.user, support_request)
-
-    def body() -> str:
-        context = _body_context(request, support_request, viewer, **forms)
-        return render_to_string("support/partials/request_body.html", context)
-
-    # What the user typed, an error or a chosen canned text belongs to this response only.
-    only_this_response = bool(forms) or "canned" in request.GET
-    body_html = fragment_cached(
-        "support/request_body",
-        None if only_this_response else _body_key(support_request, viewer),
-        body,
-        fill={"csrf": get_token(request)},
-        seconds=BODY_SECONDS,
-    )
     context = {
-        "req": support_request,
-        "body_html": body_html,
+        **_body_context(request, support_request, _viewer(request.user, support_request), **forms),
         "breadcrumbs": _crumbs((support_request.reference, "")),
     }
     return render(request, "support/request_detail.html", context, status=status)

@@ -1,5 +1,5 @@
-"""The request page's body is cached per request state and viewer (views._detail_response).
-Whatever changes, each viewer must see exactly what a fresh rendering shows."""
+"""Whatever changes on a request, each viewer sees it on the next page load, exactly as a
+page rendered from scratch shows it (nothing the portal caches may keep an old state)."""
 
 import re
 from datetime import timedelta
@@ -7,9 +7,7 @@ from datetime import timedelta
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -84,7 +82,7 @@ def test_every_change_shows_at_once_to_each_viewer(make_request, requester, coe,
         ("case", lambda: services.support_request_case_create(request_id=request.pk, actor=coe)),
     ]  # fmt: skip
     for name, change in changes:
-        before = {who: page_html(client, url) for who, client in viewers.items()}  # now cached
+        before = {who: page_html(client, url) for who, client in viewers.items()}
         change()
         after = {who: page_html(client, url) for who, client in viewers.items()}
         cache.clear()
@@ -96,20 +94,14 @@ def test_every_change_shows_at_once_to_each_viewer(make_request, requester, coe,
     assert "内部メモ：予算" not in after["requester"] and "内部メモ：予算" in after["coe"]
 
 
-def test_an_unchanged_page_is_served_from_the_cache(make_request, requester, coe):
+def test_the_triage_form_is_on_the_coe_members_page_only(make_request, requester, coe):
     request = make_request()
     url = reverse("support:detail", args=[request.pk])
-    client = signed_in(coe)
-    with CaptureQueriesContext(connection) as first:
-        html = page_html(client, url)
-    with CaptureQueriesContext(connection) as second:
-        assert page_html(client, url) == html
-    assert len(second) < len(first)
-    # Another viewer with other rights gets their own body: no triage form for the requester.
-    assert "support-triage" in html and "support-triage" not in page_html(signed_in(requester), url)
+    assert "support-triage" in page_html(signed_in(coe), url)
+    assert "support-triage" not in page_html(signed_in(requester), url)
 
 
-def test_a_cached_page_carries_each_viewers_own_csrf_token(make_request, coe, coe2):
+def test_each_viewers_page_carries_their_own_csrf_token(make_request, coe, coe2):
     request = make_request()
     url = reverse("support:detail", args=[request.pk])
     tokens = []
@@ -121,7 +113,7 @@ def test_a_cached_page_carries_each_viewers_own_csrf_token(make_request, coe, co
         response = client.post(
             reverse("support:reply", args=[request.pk]), {"body": "了解", "csrfmiddlewaretoken": token}
         )
-        assert response.status_code == 302  # the token on the (cached) page is this viewer's
+        assert response.status_code == 302  # the token on the page is this viewer's
         tokens.append(token)
     assert tokens[0] != tokens[1]
 
@@ -153,7 +145,7 @@ def test_the_queue_shows_every_change_and_the_passing_time(make_request, request
         change()
         after = page_html(client, url)
         assert after != before and after == fresh(), f"stale queue after: {name}"
-    # Twenty minutes later nothing changed but the ages: the cached body is not reused.
+    # Twenty minutes later nothing changed but the ages: the page shows the new ages.
     before = page_html(client, url)
     later = timezone.now() + timedelta(minutes=20)
     monkeypatch.setattr(timezone, "now", lambda: later)
