@@ -32,7 +32,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Department, User, full_name
-from apps.core.fragments import children_stamp
 from apps.core.i18n import bilingual_name
 from apps.ideas.models import (
     AnswerStatus,
@@ -176,7 +175,6 @@ class IdeaListItem:
     comment_count: int
     coauthor_names: list[str] = field(default_factory=list)
     is_mine: bool = False
-    card_html: str = ""
 
 
 _LIST_ORDER = {
@@ -278,14 +276,6 @@ def _add_coauthors(items: list[IdeaListItem], *, user) -> None:
         item.is_mine = item.author_id == user.pk or any(pk == user.pk for pk, _name in coauthors)
 
 
-# An invitation is answered by an update of its row: how many were accepted and declined is
-# part of the co-authors' stamp.
-_COAUTHOR_ANSWERS = (
-    "coalesce(sum(CASE WHEN status = 'accepted' THEN 1 ELSE 0 END), 0) || ':' || "
-    "coalesce(sum(CASE WHEN status = 'declined' THEN 1 ELSE 0 END), 0)"
-)
-
-
 def idea_get(pk: int, viewer=None) -> Idea:
     """An idea with everything its page shows, before any permission check; with a
     viewer, also whether they liked (`viewer_voted`) and follow it (`viewer_follows`)."""
@@ -299,12 +289,10 @@ def idea_get(pk: int, viewer=None) -> Idea:
         # The merge target and the official answer exist only late in an idea's life: they
         # are fetched below when set, instead of two more joins (and their column lists)
         # on every view of every idea. Co-authors and files likewise: most ideas have none,
-        # and the stamps of those tables (and of the history), which the page cache's key
-        # needs anyway (views._idea_body_key), tell when they need no prefetch query.
+        # and then they need no prefetch query.
         ideas.annotate(
-            coauthors_stamp=children_stamp(Coauthor, Idea, link="idea_id", extra=_COAUTHOR_ANSWERS),
-            attachments_stamp=children_stamp(Attachment, Idea, link="idea_id"),
-            events_stamp=children_stamp(IdeaEvent, Idea, link="idea_id"),
+            has_coauthors=Exists(Coauthor.objects.filter(idea_id=OuterRef("pk"))),
+            has_attachments=Exists(Attachment.objects.filter(idea_id=OuterRef("pk"))),
         )
         .select_related("category", "department", "author")
         # One row by primary key: no ORDER BY to build (first() would add the model's ordering).
@@ -313,8 +301,6 @@ def idea_get(pk: int, viewer=None) -> Idea:
     if not found:
         raise Http404
     idea = found[0]
-    idea.has_coauthors = not idea.coauthors_stamp.startswith("0:")
-    idea.has_attachments = not idea.attachments_stamp.startswith("0:")
     # A none() queryset fills the prefetch cache without a query: `idea.coauthors.all()` is
     # answered from memory either way.
     prefetch_related_objects(

@@ -7,9 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +15,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.core import params
 from apps.core.downloads import protected_file_response
-from apps.core.fragments import fragment_cached, fragments_render, slot
 from apps.core.markdown import render_markdown
 from apps.ideas import exports, selectors, services
 from apps.ideas.forms import (
@@ -186,71 +183,32 @@ def idea_list(request: HttpRequest, pk: int) -> HttpResponse:
     )
     voting = context["is_voting"]
     next_url = request.get_full_path()
-    card_contexts = [
+    cards = [
         {
-            "idea": {
-                "pk": idea.pk,
-                "title": idea.title,
-                "summary": idea.summary,
-                "category": idea.category,
-                "author": idea.author,
-                "coauthors": idea.coauthor_names,
-                "department": idea.department,
-                "comment_count": idea.comment_count,
-            },
+            "idea": idea,
             "vote": {
                 "has_voted": idea.has_voted,
                 "can_vote": voting and not idea.is_mine,
                 "is_author": idea.is_mine,
                 "count": idea.visible_count,
-                "next": slot("next"),
+                "next": next_url,
             },
-            "csrf_token": slot("csrf"),
         }
         for idea in page.object_list
     ]
     filter_options = [
         (name, str(form.fields[name].label), _options(form, name, filters.get(name))) for name in ("category", "sort")
     ]
-
-    def body() -> str:
-        for idea, card_html in zip(page.object_list, fragments_render(_CARD, card_contexts), strict=True):
-            idea.card_html = card_html
-        body_context = {
-            **context,
+    context.update(
+        {
             "page_obj": page,
+            "cards": cards,
             "filter_options": filter_options,
             "filtered": bool(category),
-            "request": request,  # its query string, for the pager's links
+            "breadcrumbs": _crumbs(_challenge_crumb(challenge), (_("Ideas"), "")),
         }
-        return render_to_string("ideas/partials/idea_list_body.html", body_context)
-
-    # The cards and everything around them, as plain values: the same for every viewer who
-    # sees the same ideas, votes, budget and rights (the cards' own values include the
-    # viewer's いいね), so the body is rendered once for them all.
-    challenge_row = [getattr(challenge, f.attname) for f in challenge._meta.concrete_fields]
-    budget = context["budget"]
-    key = {
-        "query": request.GET.urlencode(),  # as given: the links repeat it
-        "challenge": challenge_row,
-        "context": [context[name] for name in _LIST_FLAGS],
-        "budget": [budget.used, budget.total] if budget else None,
-        "page": [page.number, page.paginator.count, page.paginator.num_pages],
-        "filters": filter_options,
-        "cards": card_contexts,
-    }
-    context = {
-        "challenge": challenge,
-        "body_html": fragment_cached(
-            "ideas/idea_list_body", key, body, fill={"next": next_url, "csrf": get_token(request)}
-        ),
-        "breadcrumbs": _crumbs(_challenge_crumb(challenge), (_("Ideas"), "")),
-    }
+    )
     return render(request, "ideas/idea_list.html", context)
-
-
-_CARD = "ideas/partials/idea_card.html"
-_LIST_FLAGS = ("phase", "is_accepting", "is_voting", "show_counts", "can_submit", "can_manage", "can_moderate")
 
 
 def _options(form, name: str, current) -> list[tuple[str, str, bool]]:
@@ -403,28 +361,12 @@ def _vote_context(
 
 
 def _comment_contexts(user, comments: list[Comment], *, can_hide: bool) -> list[dict]:
-    return [
-        {
-            "c": {
-                "pk": c.pk,
-                "author": c.author.get_full_name(),
-                "created_at": c.created_at,
-                "body": c.body,
-                "is_hidden": c.is_hidden,
-                "hidden_reason": c.hidden_reason,
-            },
-            # A hidden comment's text and reason: for its author and the COE only.
-            "sees_hidden": c.is_hidden and (c.author_id == user.pk or can_hide),
-            "can_hide": can_hide,
-            "csrf_token": slot("csrf"),
-        }
-        for c in comments
-    ]
+    # A hidden comment's text and reason: for its author and the COE only.
+    return [{"c": c, "sees_hidden": c.is_hidden and (c.author_id == user.pk or can_hide)} for c in comments]
 
 
 def _idea_viewer(request: HttpRequest, idea: Idea) -> dict:
-    """The viewer's relation to the idea and what they may do: with the idea's own state,
-    all the page body depends on."""
+    """The viewer's relation to the idea and what they may do."""
     user = request.user
     facts = selectors.idea_page_facts(idea, user)
     can_moderate = user.has_perm("ideas.moderate_idea", idea)
@@ -434,7 +376,7 @@ def _idea_viewer(request: HttpRequest, idea: Idea) -> dict:
     context.update(
         {
             "phase_label": Phase(idea.challenge.phase).label,
-            "comment_contexts": _comment_contexts(user, selectors.comment_list(idea), can_hide=can_hide),
+            "comments": _comment_contexts(user, selectors.comment_list(idea), can_hide=can_hide),
             "is_following": facts["is_following"],
             "can_edit": user.has_perm("ideas.change_idea", idea),
             "can_withdraw": user.has_perm("ideas.withdraw_idea", idea),
@@ -458,69 +400,14 @@ def _idea_viewer(request: HttpRequest, idea: Idea) -> dict:
     return context
 
 
-def _idea_body_key(idea: Idea, viewer: dict) -> dict:
-    """Everything the body shows, as plain values: the idea's row and stamps of its other
-    rows, the names beside it, the challenge (its phase follows the clock), the comments and
-    the viewer's part. People's names in the history may lag a rename by BODY_SECONDS."""
-    challenge = idea.challenge
-    budget = viewer["budget"]
-    return {
-        "idea": [getattr(idea, f.attname) for f in idea._meta.concrete_fields],
-        "stamps": [idea.coauthors_stamp, idea.attachments_stamp, idea.events_stamp],
-        "names": [
-            idea.author.get_full_name(),
-            idea.department.name if idea.department_id else "",
-            idea.category.name if idea.category_id else "",
-            [idea.merged_into.title, idea.merged_into.status] if idea.merged_into_id else None,
-            idea.answer_status.name if idea.answer_status_id else "",
-            [(c.pk, c.user_id, c.status, c.user.get_full_name()) for c in idea.coauthors.all()],
-        ],
-        "challenge": [getattr(challenge, f.attname) for f in challenge._meta.concrete_fields]
-        + [challenge.phase, challenge.is_voting_open()],
-        "vote": viewer["vote"],
-        "budget": [budget.used, budget.total] if budget else None,
-        "comments": viewer["comment_contexts"],
-        "viewer": [viewer[name] for name in _VIEWER_FLAGS] + [viewer["invitation"] is not None],
-    }
-
-
-_VIEWER_FLAGS = (
-    "is_following", "can_edit", "can_withdraw", "can_invite", "can_comment", "can_follow", "can_hide",
-    "can_moderate", "can_merge", "can_answer", "can_hand_over", "sees_private",
-)  # fmt: skip
-
-
-# As the support request page (apps.support.views): the body is rendered once per state of
-# the idea and viewer's part, under a key of exactly those (_idea_body_key).
-BODY_SECONDS = 600
-
-
 def _idea_response(request: HttpRequest, idea: Idea, *, status: int = 200, **forms) -> HttpResponse:
-    viewer = _idea_viewer(request, idea)
-
-    def body() -> str:
-        context = {
-            **viewer,
-            "body_html": render_markdown(idea.body),
-            "comments": fragments_render("ideas/partials/comment.html", viewer["comment_contexts"]),
-            "events": selectors.event_list(idea),
-            "comment_form": forms.get("comment_form") or CommentForm(),
-            "moderate_form": forms.get("moderate_form") or ModerateForm(),
-            "invite_form": forms.get("invite_form") or CoauthorInviteForm(),
-            "csrf_token": slot("csrf"),
-        }
-        return render_to_string("ideas/partials/idea_body.html", context)
-
-    body_html = fragment_cached(
-        "ideas/idea_body",
-        None if forms else _idea_body_key(idea, viewer),  # a bound form: this response only
-        body,
-        fill={"csrf": get_token(request)},
-        seconds=BODY_SECONDS,
-    )
     context = {
-        "idea": idea,
-        "body_html": body_html,
+        **_idea_viewer(request, idea),
+        "body_html": render_markdown(idea.body),
+        "events": selectors.event_list(idea),
+        "comment_form": forms.get("comment_form") or CommentForm(),
+        "moderate_form": forms.get("moderate_form") or ModerateForm(),
+        "invite_form": forms.get("invite_form") or CoauthorInviteForm(),
         "breadcrumbs": _crumbs(_challenge_crumb(idea.challenge), (idea.title, "")),
     }
     return render(request, "ideas/idea_detail.html", context, status=status)

@@ -15,7 +15,6 @@ from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.accounts.services import user_roles_set
 from apps.core.cache import RedisCache
-from apps.core.fragments import fragment_cached
 
 ROOT = Path(__file__).resolve().parents[2]
 needs_redis = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs Redis (REDIS_URL)")
@@ -40,24 +39,25 @@ def caches_of_release(release: str, var_dir: Path) -> dict:
 
 @pytest.mark.django_db
 def test_a_new_release_renders_afresh_but_drops_roles_the_old_one_cached(settings, tmp_path, user_factory):
-    """Rolling deploy: nodes of two releases share the cache. Markup the old templates rendered
-    is not served by the new release (the fragment key names the template, not its content);
-    a role removed by a node of the new release is gone for the old release's nodes too."""
+    """Rolling deploy: nodes of two releases share the cache. What the old release cached
+    (whose shape its code chose) is not read by the new release; a role removed by a node
+    of the new release is gone for the old release's nodes too."""
     old, new = caches_of_release("2026.11.0", tmp_path), caches_of_release("2026.12.0", tmp_path)
-    name = f"test/fragment-{uuid.uuid4().hex}.html"
+    key = f"test:{uuid.uuid4().hex}"
     user = user_factory(roles=[Role.COE])
 
     settings.CACHES = old
-    assert fragment_cached(name, {"id": 1}, lambda: "<p>old template</p>") == "<p>old template</p>"
+    caches["default"].set(key, ["old", "shape"])
     assert User.objects.get(pk=user.pk).roles == {"staff", "coe"}  # cached by the old node
 
     settings.CACHES = new
-    assert fragment_cached(name, {"id": 1}, lambda: "<p>new template</p>") == "<p>new template</p>"
+    assert caches["default"].get(key) is None
+    caches["default"].set(key, {"new": "shape"})
     user_roles_set(user=User.objects.get(pk=user.pk), roles=[], source="test")
 
     settings.CACHES = old
     assert User.objects.get(pk=user.pk).roles == {"staff"}
-    assert fragment_cached(name, {"id": 1}, lambda: "<p>again</p>") == "<p>old template</p>"
+    assert caches["default"].get(key) == ["old", "shape"]
 
 
 @pytest.mark.django_db

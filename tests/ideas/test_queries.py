@@ -12,7 +12,7 @@ from apps.ideas.models import Coauthor, Comment, Idea, Vote
 from tests.factories import UserFactory
 from tests.ideas.factories import CategoryFactory, ChallengeFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("uncached")]
 
 
 def _world(n: int):

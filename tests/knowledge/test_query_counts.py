@@ -13,7 +13,7 @@ from apps.accounts.roles import Role
 from apps.knowledge import services
 from apps.knowledge.models import ArticleAttachment, ArticleRevision, Category
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("uncached")]
 
 
 def count_queries(client, url, params=None) -> int:
