@@ -12,7 +12,7 @@ from datetime import timedelta
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import (
     Count,
     Exists,
@@ -32,7 +32,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import Department, User, full_name
-from apps.core.i18n import bilingual_name
 from apps.ideas.models import (
     AnswerStatus,
     Attachment,
@@ -114,17 +113,11 @@ def challenge_forget(pk: int) -> None:
 
 
 def challenge_stats(challenge: Challenge) -> dict:
-    """Published idea count (and, for the COE, how many wait for approval), one query.
-    Two counted subqueries, not one COUNT … FILTER: each is an index-only scan of its
-    status, where the filtered count read every idea of the challenge (2 ms at 5,000)."""
-    counted = "(SELECT count(*) FROM ideas_idea WHERE challenge_id = %(challenge)s AND status = %(status_{0})s)"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {counted.format('a')}, {counted.format('s')}",
-            {"challenge": challenge.pk, "status_a": Idea.Status.APPROVED, "status_s": Idea.Status.SUBMITTED},
-        )
-        published, waiting = cursor.fetchone()
-    return {"published": published, "waiting": waiting}
+    """Published idea count (and, for the COE, how many wait for approval), one query."""
+    return Idea.objects.filter(challenge=challenge, status__in=[Idea.Status.APPROVED, Idea.Status.SUBMITTED]).aggregate(
+        published=Count("pk", filter=Q(status=Idea.Status.APPROVED)),
+        waiting=Count("pk", filter=Q(status=Idea.Status.SUBMITTED)),
+    )
 
 
 @dataclass(frozen=True)
@@ -159,28 +152,10 @@ def _coauthors_prefetch() -> Prefetch:
     )
 
 
-@dataclass
-class IdeaListItem:
-    """One card of the idea list, as plain values (no model instances: a page has twelve)."""
-
-    pk: int
-    title: str
-    summary: str
-    author_id: int
-    author: str
-    category: str
-    department: str
-    visible_count: int | None  # None when counts are hidden
-    has_voted: bool
-    comment_count: int
-    coauthor_names: list[str] = field(default_factory=list)
-    is_mine: bool = False
-
-
 _LIST_ORDER = {
-    "new": "i.submitted_at DESC, i.id DESC",
-    "old": "i.submitted_at ASC, i.id ASC",
-    "popular": "i.vote_count DESC, i.submitted_at DESC, i.id DESC",
+    "new": ("-submitted_at", "-id"),
+    "old": ("submitted_at", "id"),
+    "popular": ("-vote_count", "-submitted_at", "-id"),
 }
 
 
@@ -196,70 +171,45 @@ def idea_list_page(
 ) -> Page:
     """A page of the challenge's published ideas (newest first, oldest first, or by count
     when counts are visible: otherwise "popular" is ignored, the order would tell them),
-    each with the viewer's いいね, its visible comments and accepted co-authors.
-
-    In SQL: the list is one of the most viewed pages, and compiling the ORM's version of
-    this query cost more CPU than running it. The total comes in the same statement;
-    without counts the count column is not even read."""
+    each with the viewer's いいね (`has_voted`), its visible comments (`comment_count`),
+    accepted co-authors (`coauthor_names`), whether it is the viewer's (`is_mine`) and its
+    count if it may be shown (`visible_count`, else None; the column is not even read)."""
     if sort not in _LIST_ORDER or (sort == "popular" and not show_counts):
         sort = "new"
-    where = "i.challenge_id = %(challenge)s AND i.status = %(approved)s"
+    ideas = Idea.objects.filter(challenge=challenge, status=Idea.Status.APPROVED)
     if category_id:
-        where += " AND i.category_id = %(category)s"
-    params = {"challenge": challenge.pk, "approved": Idea.Status.APPROVED, "category": category_id, "voter": user.pk}
-    sql = f"""
-        SELECT i.id, i.title, i.summary, i.author_id,
-               u.display_name, u.first_name, u.last_name, u.username,
-               c.name_ja, c.name_en, d.name_ja, d.name_en,
-               {"i.vote_count" if show_counts else "NULL"},
-               EXISTS (SELECT 1 FROM ideas_vote v WHERE v.idea_id = i.id AND v.voter_id = %(voter)s),
-               (SELECT count(*) FROM ideas_comment m WHERE m.idea_id = i.id AND m.hidden_reason = ''),
-               (SELECT count(*) FROM ideas_idea i WHERE {where})
-        FROM ideas_idea i
-        JOIN accounts_user u ON u.id = i.author_id
-        LEFT JOIN ideas_category c ON c.id = i.category_id
-        LEFT JOIN accounts_department d ON d.id = i.department_id
-        WHERE {where}
-        ORDER BY {_LIST_ORDER[sort]}
-        LIMIT %(limit)s OFFSET %(offset)s"""
-
-    def fetch(number: int) -> list[tuple]:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, {**params, "limit": per_page, "offset": (number - 1) * per_page})
-            return cursor.fetchall()
-
-    paginator = Paginator((), per_page)
-    # The usual page numbers are read here; anything else (0, "x", "²", a number past any
-    # page) finds no rows and is left to the paginator, as Django's get_page() decides.
-    number = int(page) if page and page.isdecimal() and len(page) <= 6 else 1 if not page else 0
-    rows = fetch(number) if number >= 1 else []
-    if rows:
-        paginator.count = rows[0][-1]
-    else:  # no such page (or no ideas): count, then the page Django's get_page() chooses
-        ideas = Idea.objects.filter(challenge=challenge, status=Idea.Status.APPROVED)
-        paginator.count = (ideas.filter(category_id=category_id) if category_id else ideas).count()
-        number = paginator.get_page(page).number
-        rows = fetch(number) if paginator.count else []
-    items = [
-        IdeaListItem(
-            pk=row[0],
-            title=row[1],
-            summary=row[2],
-            author_id=row[3],
-            author=full_name(*row[4:8]),
-            category=bilingual_name(row[8], row[9]) if row[8] is not None else "",
-            department=bilingual_name(row[10], row[11]) if row[10] is not None else "",
-            visible_count=row[12],
-            has_voted=bool(row[13]),
-            comment_count=row[14],
+        ideas = ideas.filter(category_id=category_id)
+    visible_comments = (
+        Comment.objects.filter(idea=OuterRef("pk"), hidden_reason="")
+        .order_by()
+        .values("idea")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    shown = [
+        "title", "summary", "submitted_at", *(f"author__{name}" for name in _NAME_FIELDS),
+        "category__name_ja", "category__name_en", "department__name_ja", "department__name_en",
+    ]  # fmt: skip
+    if show_counts:
+        shown.append("vote_count")
+    ideas = (
+        ideas.select_related("author", "category", "department")
+        .only(*shown)
+        .annotate(
+            has_voted=Exists(Vote.objects.filter(idea=OuterRef("pk"), voter_id=user.pk)),
+            comment_count=Coalesce(Subquery(visible_comments), 0),
         )
-        for row in rows
-    ]
-    _add_coauthors(items, user=user)
-    return Page(items, number, paginator)
+        .order_by(*_LIST_ORDER[sort])
+    )
+    result = Paginator(ideas, per_page).get_page(page)
+    result.object_list = list(result.object_list)
+    for idea in result.object_list:
+        idea.visible_count = idea.vote_count if show_counts else None
+    _add_coauthors(result.object_list, user=user)
+    return result
 
 
-def _add_coauthors(items: list[IdeaListItem], *, user) -> None:
+def _add_coauthors(items: list[Idea], *, user) -> None:
     """The accepted co-authors' names (one query for the page); whether the idea is the viewer's."""
     names: dict[int, list[tuple[int, str]]] = {}
     if items:
@@ -468,41 +418,15 @@ def moderation_queue(challenge: Challenge | None = None) -> QuerySet[Idea]:
     return ideas
 
 
-@dataclass(frozen=True)
-class MyIdea:
-    pk: int
-    title: str
-    status: str
-    challenge_title: str
-
-    @property
-    def status_label(self) -> str:
-        return Idea.Status(self.status).label
-
-
-def my_ideas(user, challenge: Challenge | None = None, limit: int | None = None) -> list[MyIdea]:
-    """Ideas the user wrote or co-authors (accepted), newest first; no counts shown. Plain
-    values in one statement: it is on the home page and every challenge page."""
-    # A UNION of ids, not `author OR id IN (…)`: each half uses its index, where the OR made
-    # PostgreSQL scan every idea of the challenge (1.7 ms at 5,000 ideas, 0.1 ms this way).
-    sql = """
-        SELECT i.id, i.title, i.status, c.title
-        FROM ideas_idea i JOIN ideas_challenge c ON c.id = i.challenge_id
-        WHERE i.id IN (SELECT id FROM ideas_idea WHERE author_id = %(user)s
-                       UNION ALL
-                       SELECT idea_id FROM ideas_coauthor WHERE user_id = %(user)s AND status = %(accepted)s)
-          AND i.status <> %(merged)s"""
-    params = {"user": user.pk, "accepted": Coauthor.Status.ACCEPTED, "merged": Idea.Status.MERGED}
+def my_ideas(user, challenge: Challenge | None = None, limit: int | None = None) -> list[Idea]:
+    """Ideas the user wrote or co-authors (accepted), newest first; no counts shown."""
+    coauthored = Coauthor.objects.filter(user=user, status=Coauthor.Status.ACCEPTED).values("idea_id")
+    ideas = Idea.objects.filter(Q(author=user) | Q(pk__in=coauthored)).exclude(status=Idea.Status.MERGED)
     if challenge is not None:
-        sql += " AND i.challenge_id = %(challenge)s"
-        params["challenge"] = challenge.pk
-    sql += " ORDER BY i.updated_at DESC, i.id DESC"
-    if limit:
-        sql += " LIMIT %(limit)s"
-        params["limit"] = limit
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [MyIdea(*row) for row in cursor.fetchall()]
+        ideas = ideas.filter(challenge=challenge)
+    ideas = ideas.select_related("challenge").only("title", "status", "challenge__title")
+    ideas = ideas.order_by("-updated_at", "-id")
+    return list(ideas[:limit] if limit else ideas)
 
 
 def invitations_for(user) -> list[Coauthor]:
