@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Q
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -47,69 +48,56 @@ class VoteResult:
     votes_left: int | None  # None for the one-いいね-per-idea rule
 
 
-# The vote path is the most frequent write of all (a burst is thousands a minute), so it is
-# written in SQL: compiling the ORM's queries cost more CPU than the database's work. Two
-# statements before the write (the voter's row locked, then every fact the rules need) and
-# two for it (the vote, the counter, which returns its new value).
-_VOTE_FACTS_SQL = """
-SELECT i.id, i.title, i.status, i.author_id, i.department_id, i.challenge_id, u.department_id,
-       c.voting_start <= %(now)s AND %(now)s < c.voting_end,
-       c.vote_kind, c.vote_budget, c.own_department_may_vote,
-       EXISTS (SELECT 1 FROM ideas_coauthor a
-               WHERE a.idea_id = i.id AND a.user_id = u.id AND a.status = %(accepted)s),
-       EXISTS (SELECT 1 FROM ideas_vote v WHERE v.idea_id = i.id AND v.voter_id = u.id),
-       (SELECT count(*) FROM ideas_vote v WHERE v.challenge_id = i.challenge_id AND v.voter_id = u.id)
-FROM accounts_user u
-LEFT JOIN ideas_idea i ON i.id = %(idea)s
-LEFT JOIN ideas_challenge c ON c.id = i.challenge_id
-WHERE u.id = %(voter)s
-"""
-_COUNTER_SQL = "UPDATE ideas_idea SET vote_count = vote_count + %s WHERE id = %s RETURNING vote_count"
-
-
 @dataclass(frozen=True)
 class _VoteFacts:
-    idea_id: int | None
-    title: str
-    status: str
-    author_id: int
-    department_id: int | None
-    challenge_id: int
+    """The idea (with its challenge) and the voter's part, read with the voter's row locked."""
+
+    idea: Idea
     voter_department_id: int | None
-    voting_open: bool
-    vote_kind: str
-    vote_budget: int
-    own_department_may_vote: bool
-    voter_is_coauthor: bool
-    voter_voted: bool
-    used: int
 
     def budget_left(self, used: int) -> int | None:
-        return self.vote_budget - used if self.vote_kind == Challenge.VoteKind.BUDGET else None
+        challenge = self.idea.challenge
+        return challenge.vote_budget - used if challenge.vote_kind == Challenge.VoteKind.BUDGET else None
 
 
-def _vote_facts(cursor, *, voter: User, idea_id: int, now) -> _VoteFacts:
+def _vote_facts(*, voter: User, idea_id: int) -> _VoteFacts:
     """Lock the voter's row (one person's votes are serialised, so the budget count is
     true) and read the idea, its challenge and the voter's votes. Refuses an idea that is
-    not published: only a published idea has votes, and every signed-in user may see it."""
-    if connection.features.has_select_for_update:  # SQLite has one writer at a time anyway
-        # Its own statement: after waiting for a lock, PostgreSQL re-reads the locked row but
-        # evaluates the rest of that statement in its older snapshot, which would miss the
-        # votes the other request just committed. The next statement sees them.
-        cursor.execute("SELECT 1 FROM accounts_user WHERE id = %s FOR UPDATE", [voter.pk])
-    cursor.execute(
-        _VOTE_FACTS_SQL,
-        {
-            "now": connection.ops.adapt_datetimefield_value(now),
-            "accepted": Coauthor.Status.ACCEPTED,
-            "idea": idea_id,
-            "voter": voter.pk,
-        },
-    )
-    facts = _VoteFacts(*cursor.fetchone())  # SQLite gives its booleans as 0 and 1
-    if facts.idea_id is None or facts.status != Idea.Status.APPROVED:
+    not published: only a published idea has votes, and every signed-in user may see it.
+    Call it inside a transaction."""
+    # Its own statement: after waiting for a lock, PostgreSQL re-reads the locked row but
+    # evaluates the rest of that statement in its older snapshot, which would miss the votes
+    # the other request just committed. The next statement sees them. (SQLite has one writer
+    # at a time; Django leaves FOR UPDATE out there.)
+    voter_department_id = User.objects.select_for_update().values_list("department_id", flat=True).get(pk=voter.pk)
+    idea = (
+        Idea.objects.filter(pk=idea_id, status=Idea.Status.APPROVED)
+        .select_related("challenge")
+        .only(
+            "title", "status", "author_id", "department_id", "challenge__voting_start", "challenge__voting_end",
+            "challenge__vote_kind", "challenge__vote_budget", "challenge__own_department_may_vote",
+        )
+        .annotate(
+            voter_is_coauthor=Exists(
+                Coauthor.objects.filter(idea=OuterRef("pk"), user_id=voter.pk, status=Coauthor.Status.ACCEPTED)
+            ),
+            voter_voted=Exists(Vote.objects.filter(idea=OuterRef("pk"), voter_id=voter.pk)),
+            used=Coalesce(
+                Subquery(
+                    Vote.objects.filter(challenge_id=OuterRef("challenge_id"), voter_id=voter.pk)
+                    .order_by()
+                    .values("voter")
+                    .annotate(n=Count("pk"))
+                    .values("n")
+                ),
+                0,
+            ),
+        )
+        .first()
+    )  # fmt: skip
+    if idea is None:
         raise IdeaRuleError(_("This idea cannot be voted for."), code="not_votable", status=404)
-    return facts
+    return _VoteFacts(idea=idea, voter_department_id=voter_department_id)
 
 
 def vote_cast(*, voter: User, idea_id: int, now=None) -> VoteResult:
@@ -122,83 +110,77 @@ def vote_cast(*, voter: User, idea_id: int, now=None) -> VoteResult:
     """
     now = now or timezone.now()
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            return _vote_cast_locked(cursor, voter=voter, idea_id=idea_id, now=now)
+        with transaction.atomic():
+            return _vote_cast_locked(voter=voter, idea_id=idea_id, now=now)
     except IntegrityError as exc:
         # Only another path that writes votes without the voter's lock (a merge moving them)
         # can get here: the constraint refused the second いいね, and the whole change is undone.
         raise IdeaRuleError(_("You have already voted for this idea."), code="already_voted") from exc
 
 
-def _vote_cast_locked(cursor, *, voter: User, idea_id: int, now) -> VoteResult:
-    facts = _vote_facts(cursor, voter=voter, idea_id=idea_id, now=now)
-    if not facts.voting_open:
+def _vote_cast_locked(*, voter: User, idea_id: int, now) -> VoteResult:
+    facts = _vote_facts(voter=voter, idea_id=idea_id)
+    idea = facts.idea
+    if not idea.challenge.is_voting_open(now):
         raise IdeaRuleError(_("Voting for this challenge is not open."), code="window_closed")
-    if facts.author_id == voter.pk or facts.voter_is_coauthor:
+    if idea.author_id == voter.pk or idea.voter_is_coauthor:
         raise IdeaRuleError(_("You cannot vote for your own idea."), code="own_idea", status=403)
     if (
-        not facts.own_department_may_vote
-        and facts.department_id is not None
-        and facts.department_id == facts.voter_department_id
+        not idea.challenge.own_department_may_vote
+        and idea.department_id is not None
+        and idea.department_id == facts.voter_department_id
     ):
         raise IdeaRuleError(
             _("In this challenge, staff of the idea's department cannot vote for it."),
             code="own_department",
             status=403,
         )
-    if facts.voter_voted:
+    if idea.voter_voted:
         raise IdeaRuleError(_("You have already voted for this idea."), code="already_voted")
-    left = facts.budget_left(facts.used)
+    left = facts.budget_left(idea.used)
     if left is not None and left <= 0:
         raise IdeaRuleError(
             _("You have used all %(budget)d of your votes in this challenge. Withdraw one to vote again.")
-            % {"budget": facts.vote_budget},
+            % {"budget": idea.challenge.vote_budget},
             code="budget_used",
         )
     # The voter's lock serialises their votes, so the check above holds; the (voter, idea)
     # constraint still guards the row, without a savepoint (two round trips) around it.
-    cursor.execute(
-        "INSERT INTO ideas_vote (idea_id, challenge_id, voter_id, voter_department_id, created_at) "
-        "VALUES (%s, %s, %s, %s, %s)",
-        [
-            facts.idea_id,
-            facts.challenge_id,
-            voter.pk,
-            facts.voter_department_id,
-            connection.ops.adapt_datetimefield_value(timezone.now()),
-        ],
+    Vote.objects.create(
+        idea_id=idea.pk, challenge_id=idea.challenge_id, voter=voter, voter_department_id=facts.voter_department_id
     )
-    return _counter_moved(cursor, facts, by=1)
+    return _counter_moved(facts, by=1)
 
 
-def _counter_moved(cursor, facts: _VoteFacts, *, by: int) -> VoteResult:
+def _counter_moved(facts: _VoteFacts, *, by: int) -> VoteResult:
     """Move the idea's counter with the vote just added (+1) or removed (-1), in the same
     transaction, and say what the button shows now."""
-    cursor.execute(_COUNTER_SQL, [by, facts.idea_id])
-    (count,) = cursor.fetchone()
+    idea = facts.idea
+    ideas = Idea.objects.filter(pk=idea.pk)
+    ideas.update(vote_count=F("vote_count") + by)
     return VoteResult(
-        idea_id=facts.idea_id,
-        title=facts.title,
-        challenge_id=facts.challenge_id,
+        idea_id=idea.pk,
+        title=idea.title,
+        challenge_id=idea.challenge_id,
         voted=by > 0,
-        count=count,
-        used=facts.used + by,
-        votes_left=facts.budget_left(facts.used + by),
+        count=ideas.values_list("vote_count", flat=True).get(),  # the row is ours until the commit
+        used=idea.used + by,
+        votes_left=facts.budget_left(idea.used + by),
     )
 
 
 def vote_withdraw(*, voter: User, idea_id: int, now=None) -> VoteResult:
     now = now or timezone.now()
-    with transaction.atomic(), connection.cursor() as cursor:
-        facts = _vote_facts(cursor, voter=voter, idea_id=idea_id, now=now)
-        if not facts.voting_open:
+    with transaction.atomic():
+        facts = _vote_facts(voter=voter, idea_id=idea_id)
+        if not facts.idea.challenge.is_voting_open(now):
             raise IdeaRuleError(
                 _("Voting for this challenge is closed; votes can no longer change."), code="window_closed"
             )
-        if not facts.voter_voted:
+        if not facts.idea.voter_voted:
             raise IdeaRuleError(_("You have not voted for this idea."), code="not_voted")
-        cursor.execute("DELETE FROM ideas_vote WHERE voter_id = %s AND idea_id = %s", [voter.pk, facts.idea_id])
-        return _counter_moved(cursor, facts, by=-1)
+        Vote.objects.filter(voter=voter, idea_id=idea_id).delete()
+        return _counter_moved(facts, by=-1)
 
 
 def challenge_seal(*, challenge_id: int, now=None) -> Challenge:
