@@ -16,13 +16,10 @@ from apps.cases import selectors, services
 from apps.cases.forms import AttachmentForm, CaseFilterForm, CaseForm, ReferenceItemForm, add_service_errors
 from apps.cases.models import Case, Field, HoursMethod, Tool
 from apps.core.downloads import protected_file_response
+from apps.core.navigation import crumbs
 from apps.core.params import choice, page_number
 
 PAGE_SIZE = 20
-
-
-def _crumbs(*trail: tuple[str, str]) -> list[tuple[str, str]]:
-    return [(_("Cases"), reverse("cases:list")), *trail]
 
 
 def _query(params: list[tuple[str, str]]) -> str:
@@ -83,7 +80,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_publish": request.user.has_perm("cases.publish_case", case),
             "attachment_form": AttachmentForm() if request.user.has_perm("cases.change_case", case) else None,
             "review_overdue": case.review_by is not None and case.review_by < timezone.localdate(),
-            "breadcrumbs": _crumbs((case.title, "")),
+            "breadcrumbs": crumbs("cases", (case.title, "")),
         },
     )
 
@@ -106,7 +103,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cases/case_form.html",
-        {"form": form, "case": None, "breadcrumbs": _crumbs((_("New case"), ""))},
+        {"form": form, "case": None, "breadcrumbs": crumbs("cases", (_("New case"), ""))},
     )
 
 
@@ -133,7 +130,7 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "form": form,
             "case": case,
-            "breadcrumbs": _crumbs((case.title, case.get_absolute_url()), (_("Edit"), "")),
+            "breadcrumbs": crumbs("cases", (case.title, case.get_absolute_url()), (_("Edit"), "")),
         },
     )
 
@@ -198,7 +195,7 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
             "can_change": True,
             "can_publish": request.user.has_perm("cases.publish_case", case),
             "attachment_form": form,
-            "breadcrumbs": _crumbs((case.title, "")),
+            "breadcrumbs": crumbs("cases", (case.title, "")),
         },
     )
     response.status_code = 400
@@ -237,7 +234,7 @@ def case_totals(request: HttpRequest) -> HttpResponse:
             "totals": selectors.hours_saved_totals(method=method),
             "method": method,
             "methods": [("", _("Measured and estimated")), *HoursMethod.choices],
-            "breadcrumbs": _crumbs((_("Hours saved"), "")),
+            "breadcrumbs": crumbs("cases", (_("Hours saved"), "")),
         },
     )
 
@@ -275,7 +272,7 @@ def reference_list(request: HttpRequest) -> HttpResponse:
                 ("field", _("Fields"), items["fields"], forms_by_kind["field"]),
                 ("tool", _("Tools"), items["tools"], forms_by_kind["tool"]),
             ],
-            "breadcrumbs": _crumbs((_("Fields and tools"), "")),
+            "breadcrumbs": crumbs("cases", (_("Fields and tools"), "")),
         },
         status=400 if request.method == "POST" else 200,  # a POST that gets here had errors
     )
@@ -309,6 +306,6 @@ def reference_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         {
             "form": form,
             "item": item,
-            "breadcrumbs": _crumbs((_("Fields and tools"), reverse("cases:reference")), (item.code, "")),
+            "breadcrumbs": crumbs("cases", (_("Fields and tools"), reverse("cases:reference")), (item.code, "")),
         },
     )

@@ -36,3 +36,10 @@ def nav_register(item: NavItem) -> None:
 
 def nav_items_for(user) -> list[NavItem]:
     return [item for item in sorted(_items.values(), key=lambda i: i.order) if user.has_perm(item.permission)]
+
+
+def crumbs(section: str, *trail: tuple[str, str]) -> list[tuple[str, str]]:
+    """A page's breadcrumbs: its section's entry in the navigation, then `trail` ((label, url)
+    pairs; the current page last, with an empty url)."""
+    item = _items[section]
+    return [(item.label, item.url), *trail]

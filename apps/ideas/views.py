@@ -4,7 +4,6 @@ action (IdeaRuleError) is shown to the user with its HTTP status, never as a 500
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,8 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.core import params
+from apps.core.access import require
 from apps.core.downloads import protected_file_response
 from apps.core.markdown import render_markdown
+from apps.core.navigation import crumbs
 from apps.ideas import exports, selectors, services
 from apps.ideas.forms import (
     AnswerForm,
@@ -39,15 +40,6 @@ IDEA_PAGE_SIZE = 12
 RESULTS_PAGE_SIZE = 50
 
 
-def _require(request: HttpRequest, perm: str, obj=None) -> None:
-    if not request.user.has_perm(perm, obj):
-        raise PermissionDenied
-
-
-def _crumbs(*extra: tuple[str, str]) -> list[tuple[str, str]]:
-    return [(_("Idea challenges"), reverse("ideas:challenge_list")), *extra]
-
-
 def _challenge_crumb(challenge: Challenge) -> tuple[str, str]:
     return (challenge.title, reverse("ideas:challenge_detail", args=[challenge.pk]))
 
@@ -65,7 +57,7 @@ def _idea_url(idea: Idea) -> str:
 
 @login_required
 def challenge_list(request: HttpRequest) -> HttpResponse:
-    _require(request, "ideas.view_challenge")
+    require(request, "ideas.view_challenge")
     return render(
         request,
         "ideas/challenge_list.html",
@@ -81,18 +73,18 @@ def challenge_list(request: HttpRequest) -> HttpResponse:
 
 def _challenge_form_response(request, form, challenge=None, status=200) -> HttpResponse:
     title = _("Edit challenge") if challenge else _("New challenge")
-    crumbs = _crumbs(_challenge_crumb(challenge), (title, "")) if challenge else _crumbs((title, ""))
+    trail = [_challenge_crumb(challenge), (title, "")] if challenge else [(title, "")]
     return render(
         request,
         "ideas/challenge_form.html",
-        {"form": form, "challenge": challenge, "page_title": title, "breadcrumbs": crumbs},
+        {"form": form, "challenge": challenge, "page_title": title, "breadcrumbs": crumbs("ideas", *trail)},
         status=status,
     )
 
 
 @login_required
 def challenge_create(request: HttpRequest) -> HttpResponse:
-    _require(request, "ideas.manage_challenge")
+    require(request, "ideas.manage_challenge")
     form = ChallengeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -108,7 +100,7 @@ def challenge_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def challenge_edit(request: HttpRequest, pk: int) -> HttpResponse:
     challenge = selectors.challenge_get(pk)
-    _require(request, "ideas.manage_challenge", challenge)
+    require(request, "ideas.manage_challenge", challenge)
     form = ChallengeForm(request.POST or None, instance=challenge)
     if request.method == "POST" and form.is_valid():
         try:
@@ -144,7 +136,7 @@ def _challenge_context(request: HttpRequest, challenge: Challenge) -> dict:
 @login_required
 def challenge_detail(request: HttpRequest, pk: int) -> HttpResponse:
     challenge = selectors.challenge_get(pk)
-    _require(request, "ideas.view_challenge", challenge)
+    require(request, "ideas.view_challenge", challenge)
     context = _challenge_context(request, challenge)
     context.update(
         {
@@ -152,7 +144,7 @@ def challenge_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "stats": selectors.challenge_stats(challenge),
             "categories": selectors.categories_of(challenge),
             "my_ideas": selectors.my_ideas(request.user, challenge=challenge),
-            "breadcrumbs": _crumbs((challenge.title, "")),
+            "breadcrumbs": crumbs("ideas", (challenge.title, "")),
         }
     )
     return render(request, "ideas/challenge_detail.html", context)
@@ -161,7 +153,7 @@ def challenge_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def idea_list(request: HttpRequest, pk: int) -> HttpResponse:
     challenge = selectors.challenge_get(pk)
-    _require(request, "ideas.view_challenge", challenge)
+    require(request, "ideas.view_challenge", challenge)
     context = _challenge_context(request, challenge)
     show_counts = context["show_counts"]
     form = IdeaFilterForm(request.GET or None, challenge=challenge, show_counts=show_counts)
@@ -205,7 +197,7 @@ def idea_list(request: HttpRequest, pk: int) -> HttpResponse:
             "cards": cards,
             "filter_options": filter_options,
             "filtered": bool(category),
-            "breadcrumbs": _crumbs(_challenge_crumb(challenge), (_("Ideas"), "")),
+            "breadcrumbs": crumbs("ideas", _challenge_crumb(challenge), (_("Ideas"), "")),
         }
     )
     return render(request, "ideas/idea_list.html", context)
@@ -219,14 +211,14 @@ def _options(form, name: str, current) -> list[tuple[str, str, bool]]:
 @login_required
 def moderation_queue(request: HttpRequest, pk: int) -> HttpResponse:
     challenge = selectors.challenge_get(pk)
-    _require(request, "ideas.moderate_idea", challenge)
+    require(request, "ideas.moderate_idea", challenge)
     return render(
         request,
         "ideas/moderation_queue.html",
         {
             "challenge": challenge,
             "ideas": list(selectors.moderation_queue(challenge)),
-            "breadcrumbs": _crumbs(_challenge_crumb(challenge), (_("Waiting for approval"), "")),
+            "breadcrumbs": crumbs("ideas", _challenge_crumb(challenge), (_("Waiting for approval"), "")),
         },
     )
 
@@ -250,9 +242,9 @@ def _similar_hits(request: HttpRequest, text: str, exclude_id: int | None) -> li
 
 def _idea_form_response(request, *, form, challenge, idea=None, similar=None, status=200) -> HttpResponse:
     title = _("Edit idea") if idea else _("Submit an idea")
-    crumbs = [_challenge_crumb(challenge)]
+    trail = [_challenge_crumb(challenge)]
     if idea:
-        crumbs.append((idea.title, _idea_url(idea)))
+        trail.append((idea.title, _idea_url(idea)))
     return render(
         request,
         "ideas/idea_form.html",
@@ -263,7 +255,7 @@ def _idea_form_response(request, *, form, challenge, idea=None, similar=None, st
             "page_title": title,
             "similar": similar,
             "similar_checked": similar is not None,
-            "breadcrumbs": _crumbs(*crumbs, (title, "")),
+            "breadcrumbs": crumbs("ideas", *trail, (title, "")),
         },
         status=status,
     )
@@ -303,7 +295,7 @@ def _idea_form_post(request: HttpRequest, challenge: Challenge, idea: Idea | Non
 @login_required
 def idea_create(request: HttpRequest, pk: int) -> HttpResponse:
     challenge = selectors.challenge_get(pk)
-    _require(request, "ideas.view_challenge", challenge)
+    require(request, "ideas.view_challenge", challenge)
     if not request.user.has_perm("ideas.add_idea", challenge):
         messages.error(request, _("This challenge is not accepting ideas now."))
         return redirect("ideas:challenge_detail", pk=challenge.pk)
@@ -326,7 +318,7 @@ def idea_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def similar_ideas(request: HttpRequest, pk: int) -> HttpResponse:
     """The htmx fragment beside the title and summary while the author types."""
     challenge = selectors.challenge_get(pk)
-    _require(request, "ideas.view_challenge", challenge)
+    require(request, "ideas.view_challenge", challenge)
     form = SimilarIdeaForm(request.GET)
     text = form.text()
     hits = _similar_hits(request, text, form.cleaned_data.get("idea"))
@@ -408,7 +400,7 @@ def _idea_response(request: HttpRequest, idea: Idea, *, status: int = 200, **for
         "comment_form": forms.get("comment_form") or CommentForm(),
         "moderate_form": forms.get("moderate_form") or ModerateForm(),
         "invite_form": forms.get("invite_form") or CoauthorInviteForm(),
-        "breadcrumbs": _crumbs(_challenge_crumb(idea.challenge), (idea.title, "")),
+        "breadcrumbs": crumbs("ideas", _challenge_crumb(idea.challenge), (idea.title, "")),
     }
     return render(request, "ideas/idea_detail.html", context, status=status)
 
@@ -479,7 +471,7 @@ def _vote_refused(request: HttpRequest, pk: int, exc: IdeaRuleError) -> HttpResp
 @require_POST
 def idea_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     idea = selectors.idea_detail_for_user(request.user, pk)
-    _require(request, "ideas.withdraw_idea", idea)
+    require(request, "ideas.withdraw_idea", idea)
     try:
         services.idea_withdraw(idea_id=idea.pk, actor=request.user)
     except IdeaRuleError as exc:
@@ -492,7 +484,7 @@ def idea_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def idea_moderate(request: HttpRequest, pk: int) -> HttpResponse:
     idea = selectors.idea_detail_for_user(request.user, pk)
-    _require(request, "ideas.moderate_idea", idea)
+    require(request, "ideas.moderate_idea", idea)
     form = ModerateForm(request.POST)
     if not form.is_valid():
         return _idea_response(request, idea, status=400, moderate_form=form)
@@ -514,7 +506,7 @@ def idea_moderate(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def coauthor_invite(request: HttpRequest, pk: int) -> HttpResponse:
     idea = selectors.idea_detail_for_user(request.user, pk)
-    _require(request, "ideas.invite_coauthor", idea)
+    require(request, "ideas.invite_coauthor", idea)
     form = CoauthorInviteForm(request.POST)
     if not form.is_valid():
         return _idea_response(request, idea, status=400, invite_form=form)
@@ -557,7 +549,7 @@ def coauthor_answer(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
     idea = selectors.idea_detail_for_user(request.user, pk)
-    _require(request, "ideas.comment_idea", idea)
+    require(request, "ideas.comment_idea", idea)
     form = CommentForm(request.POST)
     if not form.is_valid():
         return _idea_response(request, idea, status=400, comment_form=form)
@@ -574,7 +566,7 @@ def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def comment_hide(request: HttpRequest, pk: int) -> HttpResponse:
     comment = get_object_or_404(Comment.objects.select_related("idea"), pk=pk)
-    _require(request, "ideas.hide_comment", comment.idea)
+    require(request, "ideas.hide_comment", comment.idea)
     form = HideCommentForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Please give a reason; the author will see it."))
@@ -592,7 +584,7 @@ def comment_hide(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def follow_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     idea = selectors.idea_detail_for_user(request.user, pk)
-    _require(request, "ideas.follow_idea", idea)
+    require(request, "ideas.follow_idea", idea)
     following = services.follow_toggle(idea_id=idea.pk, user=request.user)
     messages.success(
         request,
@@ -606,7 +598,7 @@ def follow_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def idea_merge(request: HttpRequest, pk: int) -> HttpResponse:
     idea = selectors.idea_detail_for_user(request.user, pk)
-    _require(request, "ideas.merge_idea", idea)
+    require(request, "ideas.merge_idea", idea)
     form = MergeForm(request.POST or None, targets=selectors.merge_targets(idea))
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -627,7 +619,9 @@ def idea_merge(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "idea": idea,
             "form": form,
-            "breadcrumbs": _crumbs(_challenge_crumb(idea.challenge), (idea.title, _idea_url(idea)), (_("Merge"), "")),
+            "breadcrumbs": crumbs(
+                "ideas", _challenge_crumb(idea.challenge), (idea.title, _idea_url(idea)), (_("Merge"), "")
+            ),
         },
         status=status,
     )
@@ -636,7 +630,7 @@ def idea_merge(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def idea_answer(request: HttpRequest, pk: int) -> HttpResponse:
     idea = selectors.idea_detail_for_user(request.user, pk)
-    _require(request, "ideas.answer_idea", idea)
+    require(request, "ideas.answer_idea", idea)
     initial = {"status": idea.answer_status_id, "text": idea.answer_text}
     form = AnswerForm(request.POST or None, initial=initial)
     status = 200
@@ -659,8 +653,8 @@ def idea_answer(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "idea": idea,
             "form": form,
-            "breadcrumbs": _crumbs(
-                _challenge_crumb(idea.challenge), (idea.title, _idea_url(idea)), (_("Official answer"), "")
+            "breadcrumbs": crumbs(
+                "ideas", _challenge_crumb(idea.challenge), (idea.title, _idea_url(idea)), (_("Official answer"), "")
             ),
         },
         status=status,
@@ -684,7 +678,7 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Ht
 @login_required
 def results(request: HttpRequest, pk: int) -> HttpResponse:
     challenge = selectors.challenge_get(pk)
-    _require(request, "ideas.view_results", challenge)
+    require(request, "ideas.view_results", challenge)
     data = selectors.results_for(challenge)
     page = Paginator(data.ranking, RESULTS_PAGE_SIZE).get_page(params.page_number(request))
     context = _challenge_context(request, challenge)
@@ -694,7 +688,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
             "page_obj": page,
             "can_publish": request.user.has_perm("ideas.publish_results", challenge)
             and not challenge.results_published_at,
-            "breadcrumbs": _crumbs(_challenge_crumb(challenge), (_("Results"), "")),
+            "breadcrumbs": crumbs("ideas", _challenge_crumb(challenge), (_("Results"), "")),
         }
     )
     return render(request, "ideas/results.html", context)
@@ -703,7 +697,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def results_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     challenge = selectors.challenge_get(pk)
-    _require(request, "ideas.export_results", challenge)
+    require(request, "ideas.export_results", challenge)
     show_counts = selectors.counts_visible(challenge, request.user)
     if fmt == "csv":
         return exports.csv_response(challenge, show_counts=show_counts)
@@ -716,7 +710,7 @@ def results_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 def tally_text(request: HttpRequest, pk: int) -> HttpResponse:
     """The exact text the seal digest is the SHA-256 of: "idea_id:count" lines, no final newline."""
     challenge = selectors.challenge_get(pk)
-    _require(request, "ideas.view_results", challenge)
+    require(request, "ideas.view_results", challenge)
     if not challenge.sealed_at:
         raise Http404
     lines = [f"{idea_id}:{count}" for idea_id, count in selectors.tally_pairs(challenge)]
@@ -729,7 +723,7 @@ def tally_text(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def results_publish(request: HttpRequest, pk: int) -> HttpResponse:
     challenge = selectors.challenge_get(pk)
-    _require(request, "ideas.publish_results", challenge)
+    require(request, "ideas.publish_results", challenge)
     try:
         services.challenge_publish_results(challenge_id=challenge.pk, actor=request.user)
     except IdeaRuleError as exc:
@@ -743,7 +737,7 @@ def results_publish(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def idea_to_case(request: HttpRequest, pk: int) -> HttpResponse:
     idea = selectors.idea_detail_for_user(request.user, pk)
-    _require(request, "ideas.hand_over_idea", idea)
+    require(request, "ideas.hand_over_idea", idea)
     try:
         case = services.idea_publish_as_case(idea_id=idea.pk, actor=request.user)
     except IdeaRuleError as exc:

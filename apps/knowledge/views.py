@@ -11,8 +11,10 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from apps.core import params
+from apps.core.access import require
 from apps.core.downloads import protected_file_response
 from apps.core.markdown import render_markdown
+from apps.core.navigation import crumbs
 from apps.knowledge import selectors, services
 from apps.knowledge.diff import side_by_side
 from apps.knowledge.forms import (
@@ -26,15 +28,6 @@ from apps.knowledge.forms import (
 from apps.knowledge.models import Article, ArticleAttachment, ArticleRevision
 
 PAGE_SIZE = 20
-
-
-def _crumbs(*extra: tuple[str, str]) -> list[tuple[str, str]]:
-    return [(_("Knowledge"), reverse("knowledge:list")), *extra]
-
-
-def _require(request: HttpRequest, perm: str, obj=None) -> None:
-    if not request.user.has_perm(perm, obj):
-        raise PermissionDenied
 
 
 @login_required
@@ -92,7 +85,7 @@ def _detail_context(request: HttpRequest, article: Article, feedback_form: Feedb
         if user.has_perm("knowledge.resolve_suggestion", article)
         else [],
         "similar": selectors.similar_articles(article, user),
-        "breadcrumbs": _crumbs((article.title, "")),
+        "breadcrumbs": crumbs("knowledge", (article.title, "")),
     }
 
 
@@ -106,14 +99,14 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _editor_response(request, *, form, article=None, preview_html=None, conflict=None, status=200) -> HttpResponse:
     title = _("Edit: %(title)s") % {"title": article.title} if article else _("New article")
-    crumbs = _crumbs((article.title, article.get_absolute_url()), (_("Edit"), "")) if article else _crumbs((title, ""))
+    trail = [(article.title, article.get_absolute_url()), (_("Edit"), "")] if article else [(title, "")]
     context = {
         "form": form,
         "article": article,
         "page_title": title,
         "preview_html": preview_html,
         "conflict": conflict,
-        "breadcrumbs": crumbs,
+        "breadcrumbs": crumbs("knowledge", *trail),
     }
     if conflict is not None:
         base = conflict.base
@@ -132,7 +125,7 @@ def _service_errors(form, exc: ValidationError) -> None:
 
 @login_required
 def article_create(request: HttpRequest) -> HttpResponse:
-    _require(request, "knowledge.add_article")
+    require(request, "knowledge.add_article")
     form = ArticleForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if "preview" in request.POST:
@@ -162,7 +155,7 @@ def article_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def article_edit(request: HttpRequest, pk: int) -> HttpResponse:
     article = selectors.article_for_edit(pk)
-    _require(request, "knowledge.change_article", article)
+    require(request, "knowledge.change_article", article)
     if request.method != "POST":
         initial = ArticleForm.initial_for(article)
         suggestion_id = params.optional_id(request.GET, "suggestion")
@@ -253,7 +246,7 @@ def article_transition(request: HttpRequest, pk: int, action: str) -> HttpRespon
     if action not in TRANSITIONS:
         raise Http404
     perm, service, done = TRANSITIONS[action]
-    _require(request, perm, article)
+    require(request, perm, article)
     try:
         service(article=article, actor=request.user)
     except services.ArticleTransitionError:
@@ -268,14 +261,14 @@ def article_transition(request: HttpRequest, pk: int, action: str) -> HttpRespon
 @login_required
 def article_history(request: HttpRequest, pk: int) -> HttpResponse:
     article = selectors.article_detail_for_user(request.user, pk)
-    _require(request, "knowledge.view_history", article)
+    require(request, "knowledge.view_history", article)
     return render(
         request,
         "knowledge/article_history.html",
         {
             "article": article,
             "revisions": selectors.revision_list(article),
-            "breadcrumbs": _crumbs((article.title, article.get_absolute_url()), (_("History"), "")),
+            "breadcrumbs": crumbs("knowledge", (article.title, article.get_absolute_url()), (_("History"), "")),
         },
     )
 
@@ -283,7 +276,7 @@ def article_history(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def revision_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     article = selectors.article_detail_for_user(request.user, pk)
-    _require(request, "knowledge.view_history", article)
+    require(request, "knowledge.view_history", article)
     revision = selectors.revision_get(article, number)
     against_number = params.optional_id(request.GET, "against") or number - 1
     against = selectors.revision_get(article, against_number) if against_number >= 1 else None
@@ -299,7 +292,8 @@ def revision_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
                 against.body if against else "", revision.body, context=None if against is None else 2
             ),
             "can_restore": request.user.has_perm("knowledge.restore_revision", article) and number != article.version,
-            "breadcrumbs": _crumbs(
+            "breadcrumbs": crumbs(
+                "knowledge",
                 (article.title, article.get_absolute_url()),
                 (_("History"), reverse("knowledge:history", args=[article.pk])),
                 (_("Revision %(number)d") % {"number": number}, ""),
@@ -312,7 +306,7 @@ def revision_detail(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 @require_POST
 def revision_restore(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     article = get_object_or_404(Article, pk=pk)
-    _require(request, "knowledge.restore_revision", article)
+    require(request, "knowledge.restore_revision", article)
     revision = get_object_or_404(ArticleRevision, article=article, number=number)
     services.article_restore_revision(article=article, revision=revision, actor=request.user)
     messages.success(request, _("Revision %(number)d was restored as a new revision.") % {"number": number})
@@ -331,7 +325,7 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Ht
 @require_POST
 def article_feedback(request: HttpRequest, pk: int) -> HttpResponse:
     article = selectors.article_detail_for_user(request.user, pk)
-    _require(request, "knowledge.give_feedback", article)
+    require(request, "knowledge.give_feedback", article)
     form = FeedbackForm(request.POST)
     if not form.is_valid():
         return render(request, "knowledge/article_detail.html", _detail_context(request, article, form), status=400)
@@ -349,7 +343,7 @@ def article_feedback(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def suggestion_create(request: HttpRequest, pk: int) -> HttpResponse:
     article = selectors.article_detail_for_user(request.user, pk)
-    _require(request, "knowledge.suggest_edit", article)
+    require(request, "knowledge.suggest_edit", article)
     form = SuggestionForm(request.POST or None, initial={"proposed_body": article.body})
     if request.method == "POST" and form.is_valid():
         services.edit_suggestion_create(article=article, author=request.user, **form.cleaned_data)
@@ -361,7 +355,7 @@ def suggestion_create(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "form": form,
             "article": article,
-            "breadcrumbs": _crumbs((article.title, article.get_absolute_url()), (_("Suggest an edit"), "")),
+            "breadcrumbs": crumbs("knowledge", (article.title, article.get_absolute_url()), (_("Suggest an edit"), "")),
         },
     )
 
@@ -369,7 +363,7 @@ def suggestion_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def suggestion_detail(request: HttpRequest, pk: int, suggestion_pk: int) -> HttpResponse:
     article = selectors.article_detail_for_user(request.user, pk)
-    _require(request, "knowledge.resolve_suggestion", article)
+    require(request, "knowledge.resolve_suggestion", article)
     suggestion = selectors.suggestion_get(article, suggestion_pk)
     if request.method == "POST":
         decision = params.choice(request.POST, "decision", ["accept", "decline"], "")
@@ -396,7 +390,7 @@ def suggestion_detail(request: HttpRequest, pk: int, suggestion_pk: int) -> Http
             if suggestion.proposed_body
             else [],
             "can_edit": request.user.has_perm("knowledge.change_article", article),
-            "breadcrumbs": _crumbs((article.title, article.get_absolute_url()), (_("Edit suggestion"), "")),
+            "breadcrumbs": crumbs("knowledge", (article.title, article.get_absolute_url()), (_("Edit suggestion"), "")),
         },
     )
 
@@ -410,7 +404,7 @@ def _valid_part(data, names) -> dict:
 
 @login_required
 def owners_reassign(request: HttpRequest) -> HttpResponse:
-    _require(request, "knowledge.reassign_owners")
+    require(request, "knowledge.reassign_owners")
     if request.method == "POST":
         form = ReassignForm(request.POST)
         if "choose" not in request.POST and form.is_valid():
@@ -442,5 +436,5 @@ def owners_reassign(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "knowledge/reassign.html",
-        {"form": form, "breadcrumbs": _crumbs((_("Reassign owners"), ""))},
+        {"form": form, "breadcrumbs": crumbs("knowledge", (_("Reassign owners"), ""))},
     )

@@ -7,7 +7,6 @@ import itertools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,8 +16,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.core import exports, params
+from apps.core.access import require
 from apps.core.downloads import protected_file_response
 from apps.core.markdown import render_markdown
+from apps.core.navigation import crumbs
 from apps.search.selectors import similar as similar_content
 from apps.support import display, selectors, services
 from apps.support.forms import (
@@ -45,15 +46,6 @@ SIMILAR_TYPES = ["article", "case"]
 SIMILAR_MAX_CHARS = 1000
 
 
-def _require(request: HttpRequest, perm: str, obj=None) -> None:
-    if not request.user.has_perm(perm, obj):
-        raise PermissionDenied
-
-
-def _crumbs(*extra: tuple[str, str]) -> list[tuple[str, str]]:
-    return [(_("Support"), reverse("support:my_requests")), *extra]
-
-
 # --- asking ------------------------------------------------------------------------------
 
 
@@ -76,7 +68,7 @@ def _ask_response(request: HttpRequest, form: RequestForm, *, status: int = 200,
             "kept_files": form.kept,
             "similar": _similar_hits(request, text) if checked else [],
             "similar_checked": checked,
-            "breadcrumbs": _crumbs((_("Ask the COE"), "")),
+            "breadcrumbs": crumbs("support", (_("Ask the COE"), "")),
         },
         status=status,
     )
@@ -84,7 +76,7 @@ def _ask_response(request: HttpRequest, form: RequestForm, *, status: int = 200,
 
 @login_required
 def ask(request: HttpRequest) -> HttpResponse:
-    _require(request, "support.ask")
+    require(request, "support.ask")
     if request.method != "POST":
         return _ask_response(request, RequestForm(user=request.user))
     form = RequestForm(request.POST, request.FILES, user=request.user)
@@ -118,7 +110,7 @@ def ask(request: HttpRequest) -> HttpResponse:
 @require_GET
 def similar(request: HttpRequest) -> HttpResponse:
     """The htmx fragment under the form: articles and cases matching what is being typed."""
-    _require(request, "support.ask")
+    require(request, "support.ask")
     text = SimilarQueryForm(request.GET).text()
     return render(
         request,
@@ -131,7 +123,7 @@ def similar(request: HttpRequest) -> HttpResponse:
 @require_POST
 def answered(request: HttpRequest) -> HttpResponse:
     """“This answered my question”: counted instead of a request; the person goes to the answer."""
-    _require(request, "support.ask")
+    require(request, "support.ask")
     form = AnsweredForm(request.POST)
     if not form.is_valid():
         return HttpResponse(_("Unknown article or case."), status=400, content_type="text/plain; charset=utf-8")
@@ -155,7 +147,7 @@ def answered(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def my_requests(request: HttpRequest) -> HttpResponse:
-    _require(request, "support.ask")
+    require(request, "support.ask")
     scope = params.choice(request.GET, "scope", ["mine", "department"], "mine")
     can_department = request.user.has_perm("support.view_department")
     if scope == "department" and can_department:
@@ -186,7 +178,7 @@ def _members() -> list[tuple[int, str]]:
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
-    _require(request, "support.view_queue")
+    require(request, "support.view_queue")
     members = _members()
     form = QueueFilterForm(request.GET or None, members=members)
     filters = form.filters()
@@ -219,7 +211,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def bulk_assign(request: HttpRequest) -> HttpResponse:
-    _require(request, "support.triage")
+    require(request, "support.triage")
     back = params.next_url(request, reverse("support:queue"))
     form = BulkAssignForm(request.POST, members=_members())
     if not form.is_valid():
@@ -266,7 +258,7 @@ def export(request: HttpRequest) -> StreamingHttpResponse:
     """CSV of the requests the user oversees (the COE: the queue's filters; a manager: their
     departments). Request facts and the public resolution summary only: no conversation,
     so no internal note can be in it."""
-    _require(request, "support.export")
+    require(request, "support.export")
     if request.user.has_perm("support.view_queue"):
         form = QueueFilterForm(request.GET or None, members=_members())
         requests = selectors.request_list_for_queue(request.user, form.filters())
@@ -341,7 +333,7 @@ def _body_context(request: HttpRequest, support_request, viewer: dict, **forms) 
 def _detail_response(request: HttpRequest, support_request, *, status: int = 200, **forms) -> HttpResponse:
     context = {
         **_body_context(request, support_request, _viewer(request.user, support_request), **forms),
-        "breadcrumbs": _crumbs((support_request.reference, "")),
+        "breadcrumbs": crumbs("support", (support_request.reference, "")),
     }
     return render(request, "support/request_detail.html", context, status=status)
 
@@ -408,7 +400,7 @@ def transition(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def triage(request: HttpRequest, pk: int) -> HttpResponse:
     support_request = selectors.request_for_user(request.user, pk)
-    _require(request, "support.triage", support_request)
+    require(request, "support.triage", support_request)
     form = TriageForm(request.POST, members=_members())
     if not form.is_valid():
         return _detail_response(
@@ -524,14 +516,14 @@ def related(request: HttpRequest, pk: int) -> HttpResponse:
     """Published articles and cases like this request, for the COE to point to (htmx
     fragment on the request page; a page of its own without JavaScript)."""
     support_request = selectors.request_for_user(request.user, pk)
-    _require(request, "support.link_content", support_request)
+    require(request, "support.link_content", support_request)
     hits = _similar_hits(request, f"{support_request.title} {support_request.description}")
     linked = {(link.target_type, link.object_id) for link in selectors.links_for(support_request)}
     context = {"req": support_request, "hits": hits, "linked": linked}
     if request.htmx:
         return render(request, "support/partials/related.html", context)
-    context["breadcrumbs"] = _crumbs(
-        (support_request.reference, reverse("support:detail", args=[pk])), (_("Related knowledge"), "")
+    context["breadcrumbs"] = crumbs(
+        "support", (support_request.reference, reverse("support:detail", args=[pk])), (_("Related knowledge"), "")
     )
     return render(request, "support/related.html", context)
 
@@ -547,7 +539,7 @@ def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> FileRespons
 
 @login_required
 def canned_list(request: HttpRequest) -> HttpResponse:
-    _require(request, "support.manage_canned")
+    require(request, "support.manage_canned")
     form = CannedReplyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -563,7 +555,7 @@ def canned_list(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "canned": selectors.canned_reply_list(),
-            "breadcrumbs": _crumbs((_("Queue"), reverse("support:queue")), (_("Canned replies"), "")),
+            "breadcrumbs": crumbs("support", (_("Queue"), reverse("support:queue")), (_("Canned replies"), "")),
         },
         status=400 if form.errors else 200,
     )
@@ -571,7 +563,7 @@ def canned_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def canned_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, "support.manage_canned")
+    require(request, "support.manage_canned")
     canned = get_object_or_404(CannedReply, pk=pk)
     initial = {"kind": canned.kind, "title": canned.title, "body": canned.body, "is_active": canned.is_active}
     form = CannedReplyForm(request.POST or None, initial=initial)
@@ -589,7 +581,8 @@ def canned_edit(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "form": form,
             "canned": canned,
-            "breadcrumbs": _crumbs(
+            "breadcrumbs": crumbs(
+                "support",
                 (_("Queue"), reverse("support:queue")),
                 (_("Canned replies"), reverse("support:canned_list")),
                 (canned.title, ""),
@@ -603,7 +596,7 @@ def canned_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def members(request: HttpRequest) -> HttpResponse:
     """COE members' declared skills and the lead flag (used by the assignment suggestion
     and the target warnings). One form per member, so each saves alone."""
-    _require(request, "support.manage_members")
+    require(request, "support.manage_members")
     people = selectors.members_with_skills()
     status = 200
     if request.method == "POST":
@@ -637,7 +630,7 @@ def members(request: HttpRequest) -> HttpResponse:
         {
             "members": people,
             "skills": Skill.choices,
-            "breadcrumbs": _crumbs((_("Queue"), reverse("support:queue")), (_("COE members and skills"), "")),
+            "breadcrumbs": crumbs("support", (_("Queue"), reverse("support:queue")), (_("COE members and skills"), "")),
         },
         status=status,
     )
@@ -646,7 +639,7 @@ def members(request: HttpRequest) -> HttpResponse:
 @login_required
 def from_idea(request: HttpRequest, idea_id: int) -> HttpResponse:
     """Hand a published idea to the COE as a support request (the ideas page links here)."""
-    _require(request, "support.create_from_idea")
+    require(request, "support.create_from_idea")
     form = FromIdeaForm(request.POST or None, initial={"kind": Kind.OTHER, "priority": Priority.NORMAL})
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -671,7 +664,7 @@ def from_idea(request: HttpRequest, idea_id: int) -> HttpResponse:
         {
             "form": form,
             "idea_url": reverse("ideas:idea_detail", args=[idea_id]),
-            "breadcrumbs": _crumbs((_("Hand an idea to the COE"), "")),
+            "breadcrumbs": crumbs("support", (_("Hand an idea to the COE"), "")),
         },
         status=status,
     )
