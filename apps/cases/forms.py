@@ -252,12 +252,3 @@ class AttachmentForm(SingleLineTextMixin, forms.Form):
         upload = self.cleaned_data["file"]
         validate_upload(upload, kinds=ATTACHMENT_KINDS, max_bytes=settings.PORTAL_UPLOAD_MAX_BYTES)
         return upload
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on its field when the form has it."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, errors in error.error_dict.items():
-        form.add_error(name if name in form.fields else None, errors)

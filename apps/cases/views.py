@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.cases import selectors, services
-from apps.cases.forms import AttachmentForm, CaseFilterForm, CaseForm, ReferenceItemForm, add_service_errors
+from apps.cases.forms import AttachmentForm, CaseFilterForm, CaseForm, ReferenceItemForm
 from apps.cases.models import Case, Field, HoursMethod, Tool
 from apps.core.downloads import protected_file_response
+from apps.core.forms import add_service_errors
 from apps.core.navigation import crumbs
 from apps.core.params import choice, page_number
 

@@ -167,3 +167,12 @@ def portal_formfield(db_field: models.Field, **kwargs) -> forms.Field | None:
     elif isinstance(db_field, models.DateField):
         kwargs.setdefault("form_class", DateField)
     return db_field.formfield(**kwargs)
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its field when the form has it."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        form.add_error(name if name in form.fields else None, errors)

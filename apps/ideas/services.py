@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
+from apps.core.exceptions import RuleError
 from apps.core.services import audit_log, person_lock, recent_repeat
 from apps.ideas.models import Attachment, Category, Challenge, Coauthor, Comment, Follow, Idea, IdeaEvent, Vote
 from apps.ideas.selectors import challenge_forget
@@ -23,16 +24,6 @@ from apps.search.services import search_index_update
 
 # The "voting closes soon" reminder goes out this long before voting closes.
 CLOSING_REMINDER = timedelta(days=2)
-
-
-class IdeaRuleError(Exception):
-    """A rule of the challenge refused the action; `message` is shown to the user."""
-
-    def __init__(self, message: str, *, code: str, status: int = 409):
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -96,7 +87,7 @@ def _vote_facts(*, voter: User, idea_id: int) -> _VoteFacts:
         .first()
     )  # fmt: skip
     if idea is None:
-        raise IdeaRuleError(_("This idea cannot be voted for."), code="not_votable", status=404)
+        raise RuleError(_("This idea cannot be voted for."), code="not_votable", status=404)
     return _VoteFacts(idea=idea, voter_department_id=voter_department_id)
 
 
@@ -115,31 +106,31 @@ def vote_cast(*, voter: User, idea_id: int, now=None) -> VoteResult:
     except IntegrityError as exc:
         # Only another path that writes votes without the voter's lock (a merge moving them)
         # can get here: the constraint refused the second いいね, and the whole change is undone.
-        raise IdeaRuleError(_("You have already voted for this idea."), code="already_voted") from exc
+        raise RuleError(_("You have already voted for this idea."), code="already_voted") from exc
 
 
 def _vote_cast_locked(*, voter: User, idea_id: int, now) -> VoteResult:
     facts = _vote_facts(voter=voter, idea_id=idea_id)
     idea = facts.idea
     if not idea.challenge.is_voting_open(now):
-        raise IdeaRuleError(_("Voting for this challenge is not open."), code="window_closed")
+        raise RuleError(_("Voting for this challenge is not open."), code="window_closed")
     if idea.author_id == voter.pk or idea.voter_is_coauthor:
-        raise IdeaRuleError(_("You cannot vote for your own idea."), code="own_idea", status=403)
+        raise RuleError(_("You cannot vote for your own idea."), code="own_idea", status=403)
     if (
         not idea.challenge.own_department_may_vote
         and idea.department_id is not None
         and idea.department_id == facts.voter_department_id
     ):
-        raise IdeaRuleError(
+        raise RuleError(
             _("In this challenge, staff of the idea's department cannot vote for it."),
             code="own_department",
             status=403,
         )
     if idea.voter_voted:
-        raise IdeaRuleError(_("You have already voted for this idea."), code="already_voted")
+        raise RuleError(_("You have already voted for this idea."), code="already_voted")
     left = facts.budget_left(idea.used)
     if left is not None and left <= 0:
-        raise IdeaRuleError(
+        raise RuleError(
             _("You have used all %(budget)d of your votes in this challenge. Withdraw one to vote again.")
             % {"budget": idea.challenge.vote_budget},
             code="budget_used",
@@ -174,11 +165,9 @@ def vote_withdraw(*, voter: User, idea_id: int, now=None) -> VoteResult:
     with transaction.atomic():
         facts = _vote_facts(voter=voter, idea_id=idea_id)
         if not facts.idea.challenge.is_voting_open(now):
-            raise IdeaRuleError(
-                _("Voting for this challenge is closed; votes can no longer change."), code="window_closed"
-            )
+            raise RuleError(_("Voting for this challenge is closed; votes can no longer change."), code="window_closed")
         if not facts.idea.voter_voted:
-            raise IdeaRuleError(_("You have not voted for this idea."), code="not_voted")
+            raise RuleError(_("You have not voted for this idea."), code="not_voted")
         Vote.objects.filter(voter=voter, idea_id=idea_id).delete()
         return _counter_moved(facts, by=-1)
 
@@ -193,7 +182,7 @@ def challenge_seal(*, challenge_id: int, now=None) -> Challenge:
         if challenge.sealed_at:
             return challenge
         if now < challenge.voting_end:
-            raise IdeaRuleError(_("Voting is still open; the tally cannot be sealed yet."), code="still_open")
+            raise RuleError(_("Voting is still open; the tally cannot be sealed yet."), code="still_open")
         rows = list(
             Idea.objects.filter(challenge=challenge)
             .annotate(real=Count("votes"))
@@ -251,7 +240,7 @@ def idea_save(
             challenge = idea.challenge
         if idea is None:
             if not challenge.is_accepting_ideas(now):
-                raise IdeaRuleError(_("This challenge is not accepting ideas now."), code="window_closed")
+                raise RuleError(_("This challenge is not accepting ideas now."), code="window_closed")
             person_lock(author)
             repeat = recent_repeat(Idea.objects.filter(challenge=challenge, author=author, title=title), now=now)
             if repeat is not None:
@@ -262,7 +251,7 @@ def idea_save(
             idea = Idea.objects.select_for_update().get(pk=idea.pk)
             created = False
             if idea.status in (Idea.Status.WITHDRAWN, Idea.Status.MERGED):
-                raise IdeaRuleError(_("A withdrawn or merged idea cannot be edited."), code="closed_idea")
+                raise RuleError(_("A withdrawn or merged idea cannot be edited."), code="closed_idea")
         had_votes = not created and idea.vote_count > 0
         idea.title, idea.summary, idea.body, idea.tags = title, summary, body, tags
         idea.category = category
@@ -272,7 +261,7 @@ def idea_save(
         newly_submitted = submit and idea.status in (Idea.Status.DRAFT, Idea.Status.RETURNED)
         if newly_submitted:
             if not challenge.is_accepting_ideas(now):
-                raise IdeaRuleError(_("This challenge is not accepting ideas now."), code="window_closed")
+                raise RuleError(_("This challenge is not accepting ideas now."), code="window_closed")
             idea.status = Idea.Status.SUBMITTED if challenge.premoderation else Idea.Status.APPROVED
             idea.submitted_at = now
         idea.save()
@@ -305,7 +294,7 @@ def _attachments_update(idea: Idea, actor: User, add: Sequence[PreparedUpload], 
     if not add:
         return
     if Attachment.objects.filter(idea=idea).count() + len(add) > MAX_FILES:
-        raise IdeaRuleError(
+        raise RuleError(
             _("An idea can have at most %(max)d images and attachments.") % {"max": MAX_FILES},
             code="too_many_files",
             status=400,
@@ -321,7 +310,7 @@ def _attachments_update(idea: Idea, actor: User, add: Sequence[PreparedUpload], 
 
 def _refuse_if_sealed(challenge: Challenge) -> None:
     if challenge.sealed_at:
-        raise IdeaRuleError(
+        raise RuleError(
             _("The tally of this challenge is sealed; its ideas can no longer change status."), code="sealed"
         )
 
@@ -334,7 +323,7 @@ def idea_moderate(*, idea_id: int, actor: User, approve: bool, reason: str = "")
     with transaction.atomic():
         idea = Idea.objects.select_for_update(of=("self",)).select_related("challenge").get(pk=idea_id)
         if idea.status != Idea.Status.SUBMITTED:
-            raise IdeaRuleError(_("Only ideas waiting for approval can be approved or returned."), code="bad_state")
+            raise RuleError(_("Only ideas waiting for approval can be approved or returned."), code="bad_state")
         _refuse_if_sealed(idea.challenge)
         if approve:
             idea.status = Idea.Status.APPROVED
@@ -342,7 +331,7 @@ def idea_moderate(*, idea_id: int, actor: User, approve: bool, reason: str = "")
             kind, action = "idea_approved", "approved"
         else:
             if not reason.strip():
-                raise IdeaRuleError(_("Please give the author a reason."), code="reason_required", status=400)
+                raise RuleError(_("Please give the author a reason."), code="reason_required", status=400)
             idea.status = Idea.Status.RETURNED
             idea.return_reason = reason
             kind, action = "idea_returned", "returned"
@@ -359,9 +348,9 @@ def idea_withdraw(*, idea_id: int, actor: User) -> Idea:
     with transaction.atomic():
         idea = Idea.objects.select_for_update(of=("self",)).select_related("challenge").get(pk=idea_id)
         if idea.author_id != actor.pk:
-            raise IdeaRuleError(_("Only the author can withdraw an idea."), code="not_author", status=403)
+            raise RuleError(_("Only the author can withdraw an idea."), code="not_author", status=403)
         if idea.status in (Idea.Status.WITHDRAWN, Idea.Status.MERGED):
-            raise IdeaRuleError(_("This idea is already withdrawn."), code="bad_state")
+            raise RuleError(_("This idea is already withdrawn."), code="bad_state")
         _refuse_if_sealed(idea.challenge)
         # Its votes go with it, so voters get their budget back for other ideas.
         Vote.objects.filter(idea=idea).delete()
@@ -377,12 +366,12 @@ def coauthor_invite(*, idea_id: int, actor: User, user: User) -> Coauthor:
     with transaction.atomic():
         idea = Idea.objects.get(pk=idea_id)
         if idea.author_id != actor.pk:
-            raise IdeaRuleError(_("Only the author can invite co-authors."), code="not_author", status=403)
+            raise RuleError(_("Only the author can invite co-authors."), code="not_author", status=403)
         if user.pk == actor.pk:
-            raise IdeaRuleError(_("You are already the author."), code="self", status=400)
+            raise RuleError(_("You are already the author."), code="self", status=400)
         coauthor, created = Coauthor.objects.get_or_create(idea=idea, user=user)
         if not created:
-            raise IdeaRuleError(_("This person has already been invited."), code="duplicate", status=400)
+            raise RuleError(_("This person has already been invited."), code="duplicate", status=400)
         _event(idea, actor, "coauthor_invited", user.get_full_name())
         notification_send(
             recipients=[user],
@@ -410,9 +399,7 @@ def coauthor_answer(*, idea_id: int, user: User, accept: bool, now=None) -> Coau
             .first()
         )
         if coauthor is None or coauthor.status != Coauthor.Status.INVITED:
-            raise IdeaRuleError(
-                _("There is no open invitation for you on this idea."), code="no_invitation", status=404
-            )
+            raise RuleError(_("There is no open invitation for you on this idea."), code="no_invitation", status=404)
         coauthor.status = Coauthor.Status.ACCEPTED if accept else Coauthor.Status.DECLINED
         coauthor.save(update_fields=["status"])
         if (
@@ -429,12 +416,12 @@ def coauthor_answer(*, idea_id: int, user: User, accept: bool, now=None) -> Coau
 def comment_add(*, idea_id: int, author: User, body: str) -> Comment:
     body = body.strip()
     if not body:
-        raise IdeaRuleError(_("Please write a comment."), code="empty", status=400)
+        raise RuleError(_("Please write a comment."), code="empty", status=400)
     with transaction.atomic():
         person_lock(author)
         idea = Idea.objects.get(pk=idea_id)
         if idea.status != Idea.Status.APPROVED:
-            raise IdeaRuleError(_("Comments are open on published ideas only."), code="not_published", status=403)
+            raise RuleError(_("Comments are open on published ideas only."), code="not_published", status=403)
         repeat = recent_repeat(Comment.objects.filter(idea=idea, author=author, body=body))
         if repeat is not None:
             return repeat
@@ -451,7 +438,7 @@ def comment_add(*, idea_id: int, author: User, body: str) -> Comment:
 
 def comment_hide(*, comment_id: int, actor: User, reason: str) -> Comment:
     if not reason.strip():
-        raise IdeaRuleError(_("Please give a reason; the author will see it."), code="reason_required", status=400)
+        raise RuleError(_("Please give a reason; the author will see it."), code="reason_required", status=400)
     with transaction.atomic():
         comment = Comment.objects.select_for_update().get(pk=comment_id)
         comment.hidden_reason = reason.strip()
@@ -475,20 +462,18 @@ def idea_merge(*, source_id: int, target_id: int, actor: User) -> Idea:
     only where the voter had not already voted for it (and is not its author); voters of
     the duplicate are told."""
     if source_id == target_id:
-        raise IdeaRuleError(_("An idea cannot be merged into itself."), code="same", status=400)
+        raise RuleError(_("An idea cannot be merged into itself."), code="same", status=400)
     with transaction.atomic():
         source, target = (
             Idea.objects.select_for_update().get(pk=source_id),
             Idea.objects.select_for_update().get(pk=target_id),
         )
         if source.challenge_id != target.challenge_id:
-            raise IdeaRuleError(
-                _("Only ideas of the same challenge can be merged."), code="other_challenge", status=400
-            )
+            raise RuleError(_("Only ideas of the same challenge can be merged."), code="other_challenge", status=400)
         if source.status == Idea.Status.MERGED:
-            raise IdeaRuleError(_("This idea has already been merged."), code="bad_state")
+            raise RuleError(_("This idea has already been merged."), code="bad_state")
         if target.status != Idea.Status.APPROVED:
-            raise IdeaRuleError(_("An idea can only be merged into a published idea."), code="target_not_published")
+            raise RuleError(_("An idea can only be merged into a published idea."), code="target_not_published")
         _refuse_if_sealed(Challenge.objects.get(pk=source.challenge_id))
         target_authors = {target.author_id} | set(
             target.coauthors.filter(status=Coauthor.Status.ACCEPTED).values_list("user_id", flat=True)
@@ -520,7 +505,7 @@ def idea_answer(*, idea_id: int, actor: User, status, text: str) -> Idea:
     with transaction.atomic():
         idea = Idea.objects.select_for_update().get(pk=idea_id)
         if idea.status != Idea.Status.APPROVED:
-            raise IdeaRuleError(_("Only published ideas receive an official answer."), code="bad_state")
+            raise RuleError(_("Only published ideas receive an official answer."), code="bad_state")
         idea.answer_status = status
         idea.answer_text = text
         idea.answered_at = timezone.now()
@@ -603,9 +588,9 @@ def challenge_save(
     A category that ideas already use is kept even when left out, so no idea loses it.
     The voting rule cannot change once votes exist: budgets already spent would no longer add up."""
     if not (submission_start < submission_end and voting_start < voting_end):
-        raise IdeaRuleError(_("Each period must end after it starts."), code="bad_window", status=400)
+        raise RuleError(_("Each period must end after it starts."), code="bad_window", status=400)
     if voting_start < submission_start:
-        raise IdeaRuleError(_("Voting cannot open before ideas are accepted."), code="bad_window", status=400)
+        raise RuleError(_("Voting cannot open before ideas are accepted."), code="bad_window", status=400)
     with transaction.atomic():
         created = challenge is None
         if created:
@@ -614,11 +599,11 @@ def challenge_save(
             challenge = Challenge.objects.select_for_update().get(pk=challenge.pk)
             rule_changed = (challenge.vote_kind, challenge.vote_budget) != (vote_kind, vote_budget)
             if rule_changed and Vote.objects.filter(challenge=challenge).exists():
-                raise IdeaRuleError(
+                raise RuleError(
                     _("The voting rule cannot change after votes have been cast."), code="votes_exist", status=400
                 )
             if challenge.sealed_at and (voting_start, voting_end) != (challenge.voting_start, challenge.voting_end):
-                raise IdeaRuleError(_("The tally is sealed; the voting period cannot change."), code="sealed")
+                raise RuleError(_("The tally is sealed; the voting period cannot change."), code="sealed")
         for field, value in (
             ("title", title),
             ("theme", theme),
@@ -683,10 +668,10 @@ def idea_publish_as_case(*, idea_id: int, actor: User):
 
     idea = Idea.objects.select_related("department", "author__department").get(pk=idea_id)
     if idea.status != Idea.Status.APPROVED:
-        raise IdeaRuleError(_("Only published ideas can become a case."), code="bad_state")
+        raise RuleError(_("Only published ideas can become a case."), code="bad_state")
     department = idea.department or idea.author.department
     if department is None:
-        raise IdeaRuleError(
+        raise RuleError(
             _("The idea has no department; set one before publishing it as a case."), code="no_department", status=400
         )
     case = case_create_from_source(

@@ -1,6 +1,6 @@
 """Idea challenge pages. Each view: check the permission (apps/ideas/rules.py), parse with
 a form, call one service, render or redirect. A rule of the challenge that refuses an
-action (IdeaRuleError) is shown to the user with its HTTP status, never as a 500."""
+action (RuleError) is shown to the user with its HTTP status, never as a 500."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.core import params
 from apps.core.access import require
 from apps.core.downloads import protected_file_response
+from apps.core.exceptions import RuleError
 from apps.core.markdown import render_markdown
 from apps.core.navigation import crumbs
 from apps.ideas import exports, selectors, services
@@ -31,7 +32,6 @@ from apps.ideas.forms import (
     SimilarIdeaForm,
 )
 from apps.ideas.models import Attachment, Challenge, Comment, Idea, Phase
-from apps.ideas.services import IdeaRuleError
 
 PAGE_SIZE = 20
 # Idea cards carry a summary, co-authors and their own いいね form: twelve to a page keeps
@@ -89,7 +89,7 @@ def challenge_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             challenge = services.challenge_save(actor=request.user, **form.service_kwargs())
-        except IdeaRuleError as exc:
+        except RuleError as exc:
             form.add_error(None, exc.message)
             return _challenge_form_response(request, form, status=exc.status)
         messages.success(request, _("The challenge was created."))
@@ -105,7 +105,7 @@ def challenge_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.challenge_save(actor=request.user, challenge=challenge, **form.service_kwargs())
-        except IdeaRuleError as exc:
+        except RuleError as exc:
             form.add_error(None, exc.message)
             return _challenge_form_response(request, form, challenge, status=exc.status)
         messages.success(request, _("The challenge was saved."))
@@ -278,7 +278,7 @@ def _idea_form_post(request: HttpRequest, challenge: Challenge, idea: Idea | Non
         saved = services.idea_save(
             author=request.user, challenge=challenge, idea=idea, submit=submit, **form.service_kwargs()
         )
-    except IdeaRuleError as exc:
+    except RuleError as exc:
         form.add_error(None, exc.message)
         return _idea_form_response(request, form=form, challenge=challenge, idea=idea, status=exc.status)
     if saved.status == Idea.Status.DRAFT:
@@ -410,7 +410,7 @@ def idea_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _idea_response(request, selectors.idea_detail_for_user(request.user, pk))
 
 
-def _refused(request: HttpRequest, pk: int, exc: IdeaRuleError) -> HttpResponse:
+def _refused(request: HttpRequest, pk: int, exc: RuleError) -> HttpResponse:
     """A rule said no: the idea's page again, with the reason and the rule's HTTP status."""
     messages.error(request, exc.message)
     return _idea_response(request, selectors.idea_detail_for_user(request.user, pk), status=exc.status)
@@ -433,7 +433,7 @@ def idea_vote(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             result = services.vote_cast(voter=request.user, idea_id=pk)
             announce = _("You gave “%(title)s” a いいね.") % {"title": result.title}
-    except IdeaRuleError as exc:
+    except RuleError as exc:
         return _vote_refused(request, pk, exc)
     if not request.htmx:
         messages.success(request, announce)
@@ -456,7 +456,7 @@ def idea_vote(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "ideas/partials/vote_button.html", context)
 
 
-def _vote_refused(request: HttpRequest, pk: int, exc: IdeaRuleError) -> HttpResponse:
+def _vote_refused(request: HttpRequest, pk: int, exc: RuleError) -> HttpResponse:
     idea = selectors.idea_for_vote(request.user, pk)
     if not request.htmx:
         return _refused(request, idea.pk, exc)
@@ -474,7 +474,7 @@ def idea_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, "ideas.withdraw_idea", idea)
     try:
         services.idea_withdraw(idea_id=idea.pk, actor=request.user)
-    except IdeaRuleError as exc:
+    except RuleError as exc:
         return _refused(request, idea.pk, exc)
     messages.success(request, _("Your idea was withdrawn. It is no longer shown to others."))
     return redirect(_idea_url(idea))
@@ -491,7 +491,7 @@ def idea_moderate(request: HttpRequest, pk: int) -> HttpResponse:
     approve = form.cleaned_data["decision"] == "approve"
     try:
         services.idea_moderate(idea_id=idea.pk, actor=request.user, approve=approve, reason=form.cleaned_data["reason"])
-    except IdeaRuleError as exc:
+    except RuleError as exc:
         return _refused(request, idea.pk, exc)
     messages.success(
         request,
@@ -512,7 +512,7 @@ def coauthor_invite(request: HttpRequest, pk: int) -> HttpResponse:
         return _idea_response(request, idea, status=400, invite_form=form)
     try:
         services.coauthor_invite(idea_id=idea.pk, actor=request.user, user=form.cleaned_data["person"])
-    except IdeaRuleError as exc:
+    except RuleError as exc:
         form.add_error("person", exc.message)
         return _idea_response(request, idea, status=exc.status, invite_form=form)
     messages.success(
@@ -529,13 +529,11 @@ def coauthor_answer(request: HttpRequest, pk: int) -> HttpResponse:
     idea = selectors.idea_detail_for_user(request.user, pk)
     answer = params.choice(request.POST, "answer", ["accept", "decline"], "")
     if not answer:
-        return _refused(
-            request, idea.pk, IdeaRuleError(_("Choose to accept or decline."), code="bad_answer", status=400)
-        )
+        return _refused(request, idea.pk, RuleError(_("Choose to accept or decline."), code="bad_answer", status=400))
     accept = answer == "accept"
     try:
         services.coauthor_answer(idea_id=idea.pk, user=request.user, accept=accept)
-    except IdeaRuleError as exc:
+    except RuleError as exc:
         return _refused(request, idea.pk, exc)
     messages.success(
         request, _("You are now a co-author of this idea.") if accept else _("You declined the invitation.")
@@ -555,7 +553,7 @@ def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
         return _idea_response(request, idea, status=400, comment_form=form)
     try:
         comment = services.comment_add(idea_id=idea.pk, author=request.user, body=form.cleaned_data["body"])
-    except IdeaRuleError as exc:
+    except RuleError as exc:
         form.add_error("body", exc.message)
         return _idea_response(request, idea, status=exc.status, comment_form=form)
     messages.success(request, _("Your comment was posted."))
@@ -573,7 +571,7 @@ def comment_hide(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         try:
             services.comment_hide(comment_id=comment.pk, actor=request.user, reason=form.cleaned_data["reason"])
-        except IdeaRuleError as exc:
+        except RuleError as exc:
             messages.error(request, exc.message)
         else:
             messages.success(request, _("The comment is hidden. Its author sees your reason."))
@@ -605,7 +603,7 @@ def idea_merge(request: HttpRequest, pk: int) -> HttpResponse:
         target = form.cleaned_data["target"]
         try:
             services.idea_merge(source_id=idea.pk, target_id=target.pk, actor=request.user)
-        except IdeaRuleError as exc:
+        except RuleError as exc:
             form.add_error(None, exc.message)
             status = exc.status
         else:
@@ -639,7 +637,7 @@ def idea_answer(request: HttpRequest, pk: int) -> HttpResponse:
             services.idea_answer(
                 idea_id=idea.pk, actor=request.user, status=form.cleaned_data["status"], text=form.cleaned_data["text"]
             )
-        except IdeaRuleError as exc:
+        except RuleError as exc:
             form.add_error(None, exc.message)
             status = exc.status
         else:
@@ -726,7 +724,7 @@ def results_publish(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, "ideas.publish_results", challenge)
     try:
         services.challenge_publish_results(challenge_id=challenge.pk, actor=request.user)
-    except IdeaRuleError as exc:
+    except RuleError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("The results are published and the participants notified."))
@@ -740,7 +738,7 @@ def idea_to_case(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, "ideas.hand_over_idea", idea)
     try:
         case = services.idea_publish_as_case(idea_id=idea.pk, actor=request.user)
-    except IdeaRuleError as exc:
+    except RuleError as exc:
         messages.error(request, exc.message)
         return redirect(_idea_url(idea))
     messages.success(request, _("A draft case was started from this idea. Complete it and publish it."))

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.leavers import Leaver
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.core.exceptions import RuleError
 from apps.core.markdown import markdown_to_text
 from apps.core.services import audit_log
 from apps.core.uploads import DOCUMENTS, IMAGES, validate_upload
@@ -46,10 +47,6 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "publish": (S.REVIEW, S.ARCHIVED),
     "archive": (S.DRAFT, S.REVIEW, S.PUBLISHED),
 }
-
-
-class ArticleTransitionError(Exception):
-    """The article is not in a status this action starts from (somebody else moved it)."""
 
 
 @dataclass
@@ -247,7 +244,11 @@ def _transition(*, article: Article, action: str, to: str, extra: dict | None = 
     """Move the status with one conditional UPDATE, so two reviewers cannot both act."""
     moved = Article.objects.filter(pk=article.pk, status__in=TRANSITIONS[action]).update(status=to, **(extra or {}))
     if not moved:
-        raise ArticleTransitionError(action)
+        # Not in a status this action starts from: somebody else moved it meanwhile.
+        raise RuleError(
+            _("That is not possible in the article's current status; somebody may have just changed it."),
+            code="wrong_status",
+        )
     article.refresh_from_db()
     return article
 
@@ -457,7 +458,7 @@ def edit_suggestion_resolve(*, suggestion: EditSuggestion, actor: User, accepted
         if not EditSuggestion.objects.filter(pk=suggestion.pk, status=EditSuggestion.Status.OPEN).update(
             status=status, resolved_by=actor, resolved_at=timezone.now()
         ):
-            raise ArticleTransitionError("resolve")
+            raise RuleError(_("This suggestion was already dealt with."), code="already_resolved")
         suggestion.refresh_from_db()
         notification_send(
             recipients=[suggestion.author],

@@ -13,6 +13,8 @@ from django.views.decorators.http import require_POST
 from apps.core import params
 from apps.core.access import require
 from apps.core.downloads import protected_file_response
+from apps.core.exceptions import RuleError
+from apps.core.forms import add_service_errors
 from apps.core.markdown import render_markdown
 from apps.core.navigation import crumbs
 from apps.knowledge import selectors, services
@@ -115,14 +117,6 @@ def _editor_response(request, *, form, article=None, preview_html=None, conflict
     return render(request, "knowledge/article_form.html", context, status=status)
 
 
-def _service_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @login_required
 def article_create(request: HttpRequest) -> HttpResponse:
     require(request, "knowledge.add_article")
@@ -145,7 +139,7 @@ def article_create(request: HttpRequest) -> HttpResponse:
                     note=data["note"],
                 )
             except ValidationError as exc:
-                _service_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("The draft was saved. Submit it for review when it is ready."))
                 return redirect(article)
@@ -194,7 +188,7 @@ def article_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = ArticleForm(post, article=conflict.article)
         return _editor_response(request, form=form, article=conflict.article, conflict=conflict, status=409)
     except ValidationError as exc:
-        _service_errors(form, exc)
+        add_service_errors(form, exc)
         return _editor_response(request, form=form, article=article)
     messages.success(request, _("Your changes were saved as a new revision."))
     return redirect(article)
@@ -249,10 +243,8 @@ def article_transition(request: HttpRequest, pk: int, action: str) -> HttpRespon
     require(request, perm, article)
     try:
         service(article=article, actor=request.user)
-    except services.ArticleTransitionError:
-        messages.error(
-            request, _("That is not possible in the article's current status; somebody may have just changed it.")
-        )
+    except RuleError as exc:
+        messages.error(request, exc.message)
     else:
         messages.success(request, str(done))
     return redirect(article)
@@ -374,8 +366,8 @@ def suggestion_detail(request: HttpRequest, pk: int, suggestion_pk: int) -> Http
                 services.edit_suggestion_resolve(
                     suggestion=suggestion, actor=request.user, accepted=decision == "accept"
                 )
-            except services.ArticleTransitionError:
-                messages.error(request, _("This suggestion was already dealt with."))
+            except RuleError as exc:
+                messages.error(request, exc.message)
             else:
                 messages.success(request, _("The suggestion was closed and its author notified."))
             return redirect(article)
@@ -417,7 +409,7 @@ def owners_reassign(request: HttpRequest) -> HttpResponse:
                     articles=data["articles"] if data["scope"] == "selected" else None,
                 )
             except ValidationError as exc:
-                _service_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(
                     request,

@@ -19,6 +19,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.accounts.roles import Role
 from apps.core.business_days import JAPAN, is_office_day, next_office_day
+from apps.core.exceptions import RuleError
 from apps.support import lifecycle, services
 from apps.support.models import (
     KIND_SKILLS,
@@ -449,7 +450,7 @@ def _seed_deflections(staff: list[User], rng: random.Random, now: datetime) -> i
             deflection = services.deflection_record(
                 user=person, target_type=target_type, object_id=object_id, query=s.title, kind=s.kind
             )
-        except services.SupportRuleError:
+        except RuleError:
             continue
         Deflection.objects.filter(pk=deflection.pk).update(created_at=now - timedelta(days=rng.randint(1, SPAN_DAYS)))
         count += 1

@@ -3,7 +3,7 @@
 table (apps.support.lifecycle), the actor's role for this request, the comment and the
 version the actor saw, and records who, when, from and to.
 
-A rule that refuses an action raises `SupportRuleError` with a translated message and an
+A rule that refuses an action raises `RuleError` with a translated message and an
 HTTP status (views show it as such, never as a 500). A change made from an outdated
 version raises `SupportConflict` (409); the refused attempt is written to the request's
 history in its own transaction, so the history shows both the winner and the loser.
@@ -28,6 +28,7 @@ from apps.accounts.leavers import Leaver
 from apps.accounts.models import Department, User
 from apps.accounts.roles import Role
 from apps.core.business_days import add_business_days, is_office_day
+from apps.core.exceptions import RuleError
 from apps.core.services import audit_log, person_lock, recent_repeat
 from apps.notifications.services import notification_send
 from apps.support import lifecycle, selectors
@@ -56,17 +57,7 @@ Event = RequestEvent
 PAUSED_STATUSES = (Status.WAITING, Status.RESOLVED)
 
 
-class SupportRuleError(Exception):
-    """A rule refused the action; `message` is shown to the user with HTTP `status`."""
-
-    def __init__(self, message: str, *, code: str, status: int = 409):
-        super().__init__(message)
-        self.message = message
-        self.code = code
-        self.status = status
-
-
-class SupportConflict(SupportRuleError):
+class SupportConflict(RuleError):
     """Somebody changed the request after the actor loaded it; nothing was saved."""
 
     def __init__(self, message: str, *, current_version: int):
@@ -88,7 +79,7 @@ def _coe_members():
 def _lock(request_id: int) -> SupportRequest:
     request = SupportRequest.objects.select_for_update().filter(pk=request_id).first()
     if request is None:
-        raise SupportRuleError(_("This support request does not exist."), code="not_found", status=404)
+        raise RuleError(_("This support request does not exist."), code="not_found", status=404)
     return request
 
 
@@ -191,14 +182,14 @@ def _attach(
     kept: Sequence[KeptFile], internal: bool,
 ) -> None:  # fmt: skip
     if len(uploads) + len(kept) > MAX_FILES:
-        raise SupportRuleError(
+        raise RuleError(
             _("At most %(max)d files can be attached at once.") % {"max": MAX_FILES}, code="too_many_files", status=400
         )
     for upload in uploads:
         try:
             kind = check_upload(upload)
         except ValidationError as exc:
-            raise SupportRuleError(" ".join(exc.messages), code="bad_file", status=400) from exc
+            raise RuleError(" ".join(exc.messages), code="bad_file", status=400) from exc
         name = safe_name(upload.name)
         attachment = Attachment(
             request=request, reply=reply, name=name, kind=kind, size=upload.size, internal=internal, uploaded_by=actor
@@ -267,14 +258,14 @@ def support_request_create(
     now = now or timezone.now()
     title, description = (title or "").strip(), (description or "").strip()
     if kind not in Kind.values:
-        raise SupportRuleError(_("Choose the kind of support you need."), code="bad_kind", status=400)
+        raise RuleError(_("Choose the kind of support you need."), code="bad_kind", status=400)
     if not title or not description:
-        raise SupportRuleError(_("A request needs a title and a description."), code="empty", status=400)
+        raise RuleError(_("A request needs a title and a description."), code="empty", status=400)
     if priority not in Priority.values:
-        raise SupportRuleError(_("Unknown priority."), code="bad_priority", status=400)
+        raise RuleError(_("Unknown priority."), code="bad_priority", status=400)
     department = department or requester.department
     if department is None:
-        raise SupportRuleError(_("Choose the department that asks."), code="no_department", status=400)
+        raise RuleError(_("Choose the department that asks."), code="no_department", status=400)
     actor = actor or requester
     with transaction.atomic():
         person_lock(actor)
@@ -327,13 +318,13 @@ def support_request_create_from_idea(
     from apps.ideas.models import Idea
 
     if not actor.has_perm("support.create_from_idea"):
-        raise SupportRuleError(_("Only COE members can hand an idea to the COE."), code="forbidden", status=403)
+        raise RuleError(_("Only COE members can hand an idea to the COE."), code="forbidden", status=403)
     try:
         idea = idea_selectors.idea_get(idea_id)
     except Http404:
-        raise SupportRuleError(_("This idea does not exist."), code="not_found", status=404) from None
+        raise RuleError(_("This idea does not exist."), code="not_found", status=404) from None
     if idea.status != Idea.Status.APPROVED:
-        raise SupportRuleError(_("Only a published idea can be handed to the COE."), code="not_published")
+        raise RuleError(_("Only a published idea can be handed to the COE."), code="not_published")
     existing = SupportRequest.objects.filter(idea_id=idea.pk).first()
     if existing is not None:
         return existing
@@ -408,24 +399,24 @@ def _transition_locked(
 ) -> None:
     """The one place a status changes. The caller holds the row lock."""
     if to_status not in Status.values:
-        raise SupportRuleError(_("Unknown status."), code="bad_status", status=400)
+        raise RuleError(_("Unknown status."), code="bad_status", status=400)
     spec = lifecycle.transition_get(request.status, to_status)
     if spec is None:
-        raise SupportRuleError(
+        raise RuleError(
             _("A request that is “%(from)s” cannot become “%(to)s”.")
             % {"from": _status_label(request.status), "to": _status_label(to_status)},
             code="not_allowed",
             status=409,
         )
     if not (actor_roles(actor, request) & spec.roles):
-        raise SupportRuleError(
+        raise RuleError(
             _("You may not make this change (“%(action)s”) to this request.") % {"action": spec.label},
             code="forbidden",
             status=403,
         )
     comment = (comment or "").strip()
     if spec.requires_comment and not comment:
-        raise SupportRuleError(
+        raise RuleError(
             _("“%(action)s” needs a comment: %(what)s.") % {"action": spec.label, "what": spec.comment_label},
             code="comment_required",
             status=400,
@@ -433,7 +424,7 @@ def _transition_locked(
     if spec.guard == lifecycle.REOPEN_WINDOW and (
         request.resolved_at is None or now > request.resolved_at + lifecycle.reopen_window()
     ):
-        raise SupportRuleError(
+        raise RuleError(
             _("A request can be reopened within %(days)d days of its resolution. Please send a new request instead.")
             % {"days": lifecycle.reopen_window().days},
             code="reopen_window",
@@ -492,12 +483,12 @@ def _notify_transition(request: SupportRequest, actor: User | None, from_status:
 
 def _check_assignee(assignee: User | None) -> None:
     if assignee is not None and not (assignee.is_active and assignee.has_role(Role.COE)):
-        raise SupportRuleError(_("Requests can be assigned to COE members only."), code="bad_assignee", status=400)
+        raise RuleError(_("Requests can be assigned to COE members only."), code="bad_assignee", status=400)
 
 
 def _require_coe(actor: User, request: SupportRequest | None = None) -> None:
     if not actor.has_perm("support.triage", request):
-        raise SupportRuleError(_("Only COE members can triage requests."), code="forbidden", status=403)
+        raise RuleError(_("Only COE members can triage requests."), code="forbidden", status=403)
 
 
 def _assign_locked(request: SupportRequest, *, actor: User, assignee: User | None, now: datetime) -> bool:
@@ -550,7 +541,7 @@ def support_request_triage(
             _require_coe(actor, request)
             _check_version(request, expected_version)
             if priority not in Priority.values:
-                raise SupportRuleError(_("Unknown priority."), code="bad_priority", status=400)
+                raise RuleError(_("Unknown priority."), code="bad_priority", status=400)
             _check_assignee(assignee)
             changed = False
             if priority != request.priority:
@@ -624,15 +615,15 @@ def support_reply_add(
     now = now or timezone.now()
     body = (body or "").strip()
     if not body:
-        raise SupportRuleError(_("Please write a message."), code="empty", status=400)
+        raise RuleError(_("Please write a message."), code="empty", status=400)
     with transaction.atomic():
         request = _lock(request_id)
         if not author.has_perm("support.view_request", request):
-            raise SupportRuleError(_("This support request does not exist."), code="not_found", status=404)
+            raise RuleError(_("This support request does not exist."), code="not_found", status=404)
         if internal and not author.has_perm("support.add_internal_note", request):
-            raise SupportRuleError(_("Only COE members can write internal notes."), code="forbidden", status=403)
+            raise RuleError(_("Only COE members can write internal notes."), code="forbidden", status=403)
         if not internal and not author.has_perm("support.reply", request):
-            raise SupportRuleError(_("This request is closed. Please send a new request."), code="closed", status=409)
+            raise RuleError(_("This request is closed. Please send a new request."), code="closed", status=409)
         repeat = recent_repeat(
             Reply.objects.filter(request=request, author=author, body=body, internal=internal), now=now
         )
@@ -682,7 +673,7 @@ def _resolve_target(target_type: str, object_id: int, *, user: User) -> tuple[st
         case = case_list_visible_to(user).filter(pk=object_id, visibility="published").only("pk", "title").first()
         if case is not None:
             return case.title, case.get_absolute_url()
-    raise SupportRuleError(_("That article or case does not exist or is not published."), code="bad_target", status=400)
+    raise RuleError(_("That article or case does not exist or is not published."), code="bad_target", status=400)
 
 
 def support_request_link_add(*, request_id: int, actor: User, target_type: str, object_id: int) -> RequestLink:
@@ -690,7 +681,7 @@ def support_request_link_add(*, request_id: int, actor: User, target_type: str, 
     with transaction.atomic():
         request = _lock(request_id)
         if not actor.has_perm("support.link_content", request):
-            raise SupportRuleError(_("Only COE members can link content here."), code="forbidden", status=403)
+            raise RuleError(_("Only COE members can link content here."), code="forbidden", status=403)
         title, url = _resolve_target(target_type, object_id, user=request.requester)
         link, created = RequestLink.objects.get_or_create(
             request=request,
@@ -731,13 +722,13 @@ def support_request_rate(
     """The requester's rating (1–5) of a resolved or closed request; may be changed later."""
     now = now or timezone.now()
     if rating not in range(1, 6):
-        raise SupportRuleError(_("Choose a rating from 1 to 5."), code="bad_rating", status=400)
+        raise RuleError(_("Choose a rating from 1 to 5."), code="bad_rating", status=400)
     with transaction.atomic():
         request = _lock(request_id)
         if not actor.has_perm("support.rate", request):
             if request.requester_id != actor.pk:
-                raise SupportRuleError(_("Only the requester can rate the support."), code="forbidden", status=403)
-            raise SupportRuleError(_("A request can be rated once it is resolved."), code="not_resolved")
+                raise RuleError(_("Only the requester can rate the support."), code="forbidden", status=403)
+            raise RuleError(_("A request can be rated once it is resolved."), code="not_resolved")
         request.rating, request.rating_comment, request.rated_at = rating, (comment or "").strip()[:2000], now
         request.save(update_fields=["rating", "rating_comment", "rated_at"])
         RequestEvent.objects.create(
@@ -750,8 +741,8 @@ def support_request_rate(
 def _require_convert(actor: User, request: SupportRequest) -> None:
     if not actor.has_perm("support.convert", request):
         if not actor.has_perm("support.triage"):
-            raise SupportRuleError(_("Only COE members can do this."), code="forbidden", status=403)
-        raise SupportRuleError(_("This can be done once the request is resolved."), code="not_resolved")
+            raise RuleError(_("Only COE members can do this."), code="forbidden", status=403)
+        raise RuleError(_("This can be done once the request is resolved."), code="not_resolved")
 
 
 def support_request_case_create(*, request_id: int, actor: User) -> SupportRequest:
@@ -778,7 +769,7 @@ def support_request_case_create(*, request_id: int, actor: User) -> SupportReque
                 approach=request.resolution_summary,
             )
         except ValidationError as exc:
-            raise SupportRuleError(" ".join(exc.messages), code="case_invalid", status=400) from exc
+            raise RuleError(" ".join(exc.messages), code="case_invalid", status=400) from exc
         request.case_id, request.case_url = case.pk, case.get_absolute_url()
         request.save(update_fields=["case_id", "case_url"])
         RequestEvent.objects.create(
@@ -813,7 +804,7 @@ def support_request_article_create(*, request_id: int, actor: User) -> SupportRe
                 note=_("Drafted from support request %(ref)s") % {"ref": request.reference},
             )
         except PermissionDenied as exc:
-            raise SupportRuleError(_("You may not write knowledge articles."), code="forbidden", status=403) from exc
+            raise RuleError(_("You may not write knowledge articles."), code="forbidden", status=403) from exc
         request.article_id, request.article_url = article.pk, article.get_absolute_url()
         request.save(update_fields=["article_id", "article_url"])
         RequestEvent.objects.create(
@@ -829,11 +820,11 @@ def canned_reply_save(
     *, actor: User, canned: CannedReply | None = None, kind: str, title: str, body: str, is_active: bool = True
 ) -> CannedReply:
     if not actor.has_perm("support.manage_canned"):
-        raise SupportRuleError(_("Only COE members can manage canned replies."), code="forbidden", status=403)
+        raise RuleError(_("Only COE members can manage canned replies."), code="forbidden", status=403)
     if kind and kind not in Kind.values:
-        raise SupportRuleError(_("Unknown kind of support."), code="bad_kind", status=400)
+        raise RuleError(_("Unknown kind of support."), code="bad_kind", status=400)
     if not (title or "").strip() or not (body or "").strip():
-        raise SupportRuleError(_("A canned reply needs a title and a text."), code="empty", status=400)
+        raise RuleError(_("A canned reply needs a title and a text."), code="empty", status=400)
     canned = canned or CannedReply()
     canned.kind, canned.title, canned.body, canned.is_active = kind, title.strip()[:100], body.strip(), is_active
     canned.updated_by, canned.updated_at = actor, timezone.now()
@@ -845,9 +836,9 @@ def canned_reply_save(
 def member_skills_set(*, actor: User, member: User, skills: Iterable[str], is_lead: bool) -> None:
     """Replace a COE member's declared skills and lead flag."""
     if not actor.has_perm("support.manage_members"):
-        raise SupportRuleError(_("Only COE members can change this."), code="forbidden", status=403)
+        raise RuleError(_("Only COE members can change this."), code="forbidden", status=403)
     if not member.has_role(Role.COE):
-        raise SupportRuleError(_("Skills are declared for COE members only."), code="not_coe", status=400)
+        raise RuleError(_("Skills are declared for COE members only."), code="not_coe", status=400)
     wanted = {s for s in skills if s in Skill.values}
     with transaction.atomic():
         MemberSkill.objects.filter(user=member).exclude(skill__in=wanted).delete()
@@ -935,7 +926,7 @@ def support_requests_close_resolved(*, now: datetime | None = None, batch: int =
                     continue
                 _transition_locked(request, actor=None, to_status=Status.CLOSED, comment="", now=now)
                 closed += 1
-        except SupportRuleError:
+        except RuleError:
             continue
     return closed
 

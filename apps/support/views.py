@@ -1,6 +1,6 @@
 """Support request pages. Each view: check the permission (apps/support/rules.py), parse
 with a form, call one service, render or redirect. A rule that refuses an action
-(SupportRuleError, SupportConflict) is shown on the page with its HTTP status (4xx) and
+(RuleError, SupportConflict) is shown on the page with its HTTP status (4xx) and
 everything the user typed, never as a 500."""
 
 import itertools
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.core import exports, params
 from apps.core.access import require
 from apps.core.downloads import protected_file_response
+from apps.core.exceptions import RuleError
 from apps.core.markdown import render_markdown
 from apps.core.navigation import crumbs
 from apps.search.selectors import similar as similar_content
@@ -39,7 +40,6 @@ from apps.support.forms import (
     TriageForm,
 )
 from apps.support.models import CannedReply, Kind, Priority, Skill
-from apps.support.services import SupportRuleError
 
 PAGE_SIZE = 25
 SIMILAR_TYPES = ["article", "case"]
@@ -99,7 +99,7 @@ def ask(request: HttpRequest) -> HttpResponse:
             attachments=form.good_uploads,
             kept_files=form.kept,
         )
-    except SupportRuleError as exc:
+    except RuleError as exc:
         form.add_error(None, exc.message)
         return _ask_response(request, form, status=exc.status)
     messages.success(request, _("Your request was sent to the COE. You will be notified when someone replies."))
@@ -136,7 +136,7 @@ def answered(request: HttpRequest) -> HttpResponse:
             query=f"{form.cleaned_data['title']}\n{form.cleaned_data['description']}".strip(),
             kind=form.cleaned_data["kind"],
         )
-    except SupportRuleError as exc:
+    except RuleError as exc:
         return HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
     messages.success(request, _("Thank you! We are glad this answered your question; no request was sent."))
     return redirect(deflection.url)
@@ -224,7 +224,7 @@ def bulk_assign(request: HttpRequest) -> HttpResponse:
         count = services.support_requests_assign(
             request_ids=form.cleaned_data["requests"], actor=request.user, assignee=assignee
         )
-    except SupportRuleError as exc:
+    except RuleError as exc:
         messages.error(request, exc.message)
         return redirect(back)
     messages.success(
@@ -355,7 +355,7 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _refused(request: HttpRequest, pk: int, exc: SupportRuleError, **forms) -> HttpResponse:
+def _refused(request: HttpRequest, pk: int, exc: RuleError, **forms) -> HttpResponse:
     """Show the request again with the reason, in the status the rule gave (4xx)."""
     support_request = selectors.request_for_user(request.user, pk)
     return _detail_response(request, support_request, status=exc.status, error=exc.message, **forms)
@@ -385,7 +385,7 @@ def transition(request: HttpRequest, pk: int) -> HttpResponse:
             comment=data.get("comment", ""),
             expected_version=data["version"],
         )
-    except SupportRuleError as exc:
+    except RuleError as exc:
         keep = TransitionForm(
             {**data, "version": getattr(exc, "current_version", None) or data["version"]},
             transitions=selectors.transitions_for(selectors.request_get(pk), request.user),
@@ -414,7 +414,7 @@ def triage(request: HttpRequest, pk: int) -> HttpResponse:
             priority=form.cleaned_data["priority"],
             expected_version=form.cleaned_data["version"],
         )
-    except SupportRuleError as exc:
+    except RuleError as exc:
         return _refused(request, pk, exc)
     messages.success(request, _("Assignee and priority were saved."))
     return redirect("support:detail", pk=pk)
@@ -440,7 +440,7 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
             attachments=form.good_uploads,
             kept_files=form.kept,
         )
-    except SupportRuleError as exc:
+    except RuleError as exc:
         return _refused(request, pk, exc, reply_form=form, reply_kept_token=form.keep_files())
     messages.success(
         request, _("Your internal note was saved.") if form.cleaned_data.get("internal") else _("Your reply was sent.")
@@ -457,14 +457,14 @@ def rate(request: HttpRequest, pk: int) -> HttpResponse:
         return _refused(
             request,
             pk,
-            SupportRuleError(_("Choose a rating from 1 to 5."), code="bad_rating", status=400),
+            RuleError(_("Choose a rating from 1 to 5."), code="bad_rating", status=400),
             rating_form=form,
         )
     try:
         services.support_request_rate(
             request_id=pk, actor=request.user, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"]
         )
-    except SupportRuleError as exc:
+    except RuleError as exc:
         return _refused(request, pk, exc, rating_form=form)
     messages.success(request, _("Thank you for rating the support."))
     return redirect("support:detail", pk=pk)
@@ -478,10 +478,10 @@ def convert(request: HttpRequest, pk: int, target: str) -> HttpResponse:
         target
     )
     if service is None:
-        return _refused(request, pk, SupportRuleError(_("Unknown target."), code="bad_target", status=404))
+        return _refused(request, pk, RuleError(_("Unknown target."), code="bad_target", status=404))
     try:
         updated = service(request_id=pk, actor=request.user)
-    except SupportRuleError as exc:
+    except RuleError as exc:
         return _refused(request, pk, exc)
     if target == "case":
         messages.success(request, _("A draft case was created from this request. Complete and publish it there."))
@@ -496,7 +496,7 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
     selectors.request_for_user(request.user, pk)
     form = LinkForm(request.POST)
     if not form.is_valid():
-        return _refused(request, pk, SupportRuleError(_("Unknown article or case."), code="bad_target", status=400))
+        return _refused(request, pk, RuleError(_("Unknown article or case."), code="bad_target", status=400))
     try:
         services.support_request_link_add(
             request_id=pk,
@@ -504,7 +504,7 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
             target_type=form.cleaned_data["target_type"],
             object_id=form.cleaned_data["object_id"],
         )
-    except SupportRuleError as exc:
+    except RuleError as exc:
         return _refused(request, pk, exc)
     messages.success(request, _("The link was added; the requester sees it."))
     return redirect(reverse("support:detail", args=[pk]) + "#links")
@@ -544,7 +544,7 @@ def canned_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.canned_reply_save(actor=request.user, **form.cleaned_data)
-        except SupportRuleError as exc:
+        except RuleError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("The canned reply was saved."))
@@ -570,7 +570,7 @@ def canned_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.canned_reply_save(actor=request.user, canned=canned, **form.cleaned_data)
-        except SupportRuleError as exc:
+        except RuleError as exc:
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("The canned reply was saved."))
@@ -611,7 +611,7 @@ def members(request: HttpRequest) -> HttpResponse:
                     skills=form.cleaned_data["skills"],
                     is_lead=form.cleaned_data["is_lead"],
                 )
-            except SupportRuleError as exc:
+            except RuleError as exc:
                 messages.error(request, exc.message)
                 status = exc.status
             else:
@@ -650,7 +650,7 @@ def from_idea(request: HttpRequest, idea_id: int) -> HttpResponse:
                 kind=form.cleaned_data["kind"],
                 priority=form.cleaned_data["priority"],
             )
-        except SupportRuleError as exc:
+        except RuleError as exc:
             form.add_error(None, exc.message)
             status = exc.status
         else:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from apps.ideas.services import IdeaRuleError
+from apps.core.exceptions import RuleError
 
 JST = ZoneInfo("Asia/Tokyo")
 
@@ -17,9 +17,9 @@ def jst(*args: int) -> datetime:
     return datetime(*args, tzinfo=JST)
 
 
-def refused(code: str, status: int, fn, **kwargs) -> IdeaRuleError:
+def refused(code: str, status: int, fn, **kwargs) -> RuleError:
     """The service refuses with this rule's code and the HTTP status the page answers with."""
-    with pytest.raises(IdeaRuleError) as caught:
+    with pytest.raises(RuleError) as caught:
         fn(**kwargs)
     assert (caught.value.code, caught.value.status) == (code, status)
     return caught.value

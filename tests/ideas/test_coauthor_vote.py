@@ -16,9 +16,9 @@ import pytest
 from django.db import connection, connections, transaction
 from django.utils import timezone, translation
 
+from apps.core.exceptions import RuleError
 from apps.ideas import selectors, services
 from apps.ideas.models import Challenge, Coauthor, Idea, IdeaEvent, Vote
-from apps.ideas.services import IdeaRuleError
 from tests.factories import UserFactory
 from tests.ideas.factories import IdeaFactory
 from tests.ideas.helpers import jst, refused, tally_digest
@@ -194,7 +194,7 @@ def _in_thread(fn, outcome: dict) -> threading.Thread:
         try:
             fn()
             outcome["result"] = "done"
-        except IdeaRuleError as error:
+        except RuleError as error:
             outcome["result"] = error.code
         finally:
             connections.close_all()

@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connections
 
+from apps.core.exceptions import RuleError
 from apps.ideas import services
 from apps.ideas.models import Challenge, Idea, Vote
-from apps.ideas.services import IdeaRuleError
 from tests.factories import UserFactory
 from tests.ideas.factories import ChallengeFactory, IdeaFactory
 
@@ -34,7 +34,7 @@ def test_fifty_voters_in_parallel_never_exceed_budget_or_double_count():
         try:
             services.vote_cast(voter=UserFactory._meta.model(pk=voter_id), idea_id=idea_id)
             key = "accepted"
-        except IdeaRuleError as error:
+        except RuleError as error:
             assert error.code in {"already_voted", "budget_used"}
             key = "refused"
         finally:

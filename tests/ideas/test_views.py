@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.roles import Role
+from apps.core.exceptions import RuleError
 from apps.ideas import services
 from apps.ideas.models import Challenge, Coauthor, Comment, Idea, Vote
 from apps.notifications.models import Notification
@@ -532,7 +533,7 @@ def test_merge_through_the_view(client_for, challenge_factory, idea_factory, use
 def test_merge_is_refused_once_the_tally_is_sealed(closed_challenge, idea_factory, user_factory):
     source, target = idea_factory(challenge=closed_challenge), idea_factory(challenge=closed_challenge)
     services.challenge_seal(challenge_id=closed_challenge.pk)
-    with pytest.raises(services.IdeaRuleError) as caught:
+    with pytest.raises(RuleError) as caught:
         services.idea_merge(source_id=source.pk, target_id=target.pk, actor=user_factory())
     assert caught.value.code == "sealed"
 

@@ -5,15 +5,15 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from apps.core.exceptions import RuleError
 from apps.ideas import services
 from apps.ideas.models import Challenge, Coauthor, Idea, Vote
-from apps.ideas.services import IdeaRuleError
 
 pytestmark = pytest.mark.django_db
 
 
 def refused(code, fn, **kwargs):
-    with pytest.raises(IdeaRuleError) as caught:
+    with pytest.raises(RuleError) as caught:
         fn(**kwargs)
     assert caught.value.code == code
     return caught.value

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from apps.accounts.roles import Role
+from apps.core.exceptions import RuleError
 from apps.core.models import AuditEntry
 from apps.knowledge import services
 from apps.knowledge.models import Article, ArticleFeedback, ArticleRevision, ArticleView, EditSuggestion
@@ -110,10 +111,10 @@ def test_workflow_draft_review_published_archived(coe_user, draft, user_factory)
 
 
 def test_transitions_only_from_allowed_statuses(coe_user, draft):
-    with pytest.raises(services.ArticleTransitionError):
+    with pytest.raises(RuleError):
         services.article_publish(article=draft, actor=coe_user)  # a draft goes through review first
     services.article_submit_for_review(article=draft, actor=coe_user)
-    with pytest.raises(services.ArticleTransitionError):
+    with pytest.raises(RuleError):
         services.article_submit_for_review(article=draft, actor=coe_user)
     services.article_return_to_draft(article=draft, actor=coe_user)
     assert draft.status == Article.Status.DRAFT
@@ -235,7 +236,7 @@ def test_edit_suggestion_notifies_the_owner_and_can_be_resolved(staff_user, publ
     services.edit_suggestion_resolve(suggestion=suggestion, actor=published.owner, accepted=True)
     assert suggestion.status == EditSuggestion.Status.ACCEPTED
     assert Notification.objects.filter(kind="article_suggestion_resolved", recipient=staff_user).exists()
-    with pytest.raises(services.ArticleTransitionError):
+    with pytest.raises(RuleError):
         services.edit_suggestion_resolve(suggestion=suggestion, actor=published.owner, accepted=False)
 
 

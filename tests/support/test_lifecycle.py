@@ -18,9 +18,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from apps.accounts.roles import Role
+from apps.core.exceptions import RuleError
 from apps.support import selectors, services
 from apps.support.models import Reply, RequestEvent, Status, SupportRequest
-from apps.support.services import SupportRuleError
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -146,7 +146,7 @@ def _attempt(request: SupportRequest, user, to_status: str, comment: str) -> str
         result = services.support_request_transition(
             request_id=request.pk, actor=user, to_status=to_status, comment=comment, expected_version=request.version
         )
-    except SupportRuleError as refused:
+    except RuleError as refused:
         assert refused.message, "a refusal says why"
         assert _state(request.pk) == before, "a refused move changes nothing and records nothing"
         return f"{refused.status} {refused.code}"
@@ -259,7 +259,7 @@ def test_reopen_on_the_last_moment_of_the_window_and_not_a_second_later(make_req
     resolved_at = timezone.now() - timedelta(days=30)
     last_moment = resolved_at + timedelta(days=14)
     late = _resolved_at(make_request, resolved_at)
-    with pytest.raises(SupportRuleError) as refused:
+    with pytest.raises(RuleError) as refused:
         services.support_request_transition(
             request_id=late.pk, actor=people[REQUESTER], to_status=IN_PROGRESS, comment="まだ動きません",
             expected_version=late.version, now=last_moment + timedelta(seconds=1),
@@ -280,7 +280,7 @@ def test_the_window_follows_the_setting(make_request, people, settings):
     settings.SUPPORT_REOPEN_DAYS = 3
     resolved_at = timezone.now() - timedelta(days=10)
     request = _resolved_at(make_request, resolved_at)
-    with pytest.raises(SupportRuleError) as refused:
+    with pytest.raises(RuleError) as refused:
         services.support_request_transition(
             request_id=request.pk, actor=people[COE], to_status=IN_PROGRESS, comment="再調査",
             expected_version=request.version, now=resolved_at + timedelta(days=3, seconds=1),
@@ -311,7 +311,7 @@ def test_a_resolved_request_without_a_resolution_time_cannot_be_reopened(make_re
     # Only a request the service resolved has a window; one without a resolution time has none.
     request = _request_in(make_request, RESOLVED)
     SupportRequest.objects.filter(pk=request.pk).update(resolved_at=None)
-    with pytest.raises(SupportRuleError) as refused:
+    with pytest.raises(RuleError) as refused:
         services.support_request_transition(
             request_id=request.pk, actor=people[REQUESTER], to_status=IN_PROGRESS, comment="まだ", expected_version=1
         )
@@ -339,7 +339,7 @@ def test_refusals_say_why_in_japanese(make_request, people, settings):
     with translation.override("ja"):
         for from_status, person, to_status, comment, message in cases:
             request = _request_in(make_request, from_status)
-            with pytest.raises(SupportRuleError) as refused:
+            with pytest.raises(RuleError) as refused:
                 services.support_request_transition(
                     request_id=request.pk, actor=people[person], to_status=to_status, comment=comment,
                     expected_version=request.version,
@@ -347,7 +347,7 @@ def test_refusals_say_why_in_japanese(make_request, people, settings):
             assert refused.value.message == message
         late = _request_in(make_request, RESOLVED)
         SupportRequest.objects.filter(pk=late.pk).update(resolved_at=timezone.now() - timedelta(days=15))
-        with pytest.raises(SupportRuleError) as refused:
+        with pytest.raises(RuleError) as refused:
             services.support_request_transition(
                 request_id=late.pk, actor=people[REQUESTER], to_status=IN_PROGRESS, comment="まだ", expected_version=1
             )
@@ -356,10 +356,10 @@ def test_refusals_say_why_in_japanese(make_request, people, settings):
 
 def test_unknown_status_and_missing_request_are_4xx(make_request, coe):
     request = make_request()
-    with pytest.raises(SupportRuleError) as refused:
+    with pytest.raises(RuleError) as refused:
         services.support_request_transition(request_id=request.pk, actor=coe, to_status="done", expected_version=1)
     assert (refused.value.status, refused.value.code) == (400, "bad_status")
-    with pytest.raises(SupportRuleError) as missing:
+    with pytest.raises(RuleError) as missing:
         services.support_request_transition(request_id=999_999, actor=coe, to_status="triaged", expected_version=1)
     assert missing.value.status == 404
 

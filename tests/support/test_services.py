@@ -6,6 +6,7 @@ from django.utils import timezone, translation
 
 from apps.accounts.roles import Role
 from apps.core.business_days import JAPAN
+from apps.core.exceptions import RuleError
 from apps.notifications.models import Notification
 from apps.support import selectors, services
 from apps.support.models import (
@@ -20,7 +21,6 @@ from apps.support.models import (
     Status,
     SupportRequest,
 )
-from apps.support.services import SupportRuleError
 from tests.factories import UserFactory
 from tests.support.factories import SupportRequestFactory
 
@@ -55,13 +55,13 @@ def test_create_sets_targets_records_and_tells_the_coe(make_request, requester, 
 
 
 def test_create_refuses_bad_input_with_4xx(requester):
-    with pytest.raises(SupportRuleError) as error:
+    with pytest.raises(RuleError) as error:
         services.support_request_create(requester=requester, kind="magic", title="x", description="y")
     assert error.value.status == 400
-    with pytest.raises(SupportRuleError):
+    with pytest.raises(RuleError):
         services.support_request_create(requester=requester, kind=Kind.OTHER, title=" ", description="y")
     homeless = UserFactory(department=None)
-    with pytest.raises(SupportRuleError) as error:
+    with pytest.raises(RuleError) as error:
         services.support_request_create(requester=homeless, kind=Kind.OTHER, title="t", description="d")
     assert error.value.code == "no_department"
 
@@ -71,11 +71,11 @@ def test_attachments_are_checked_by_content_and_counted(make_request):
     request = make_request(attachments=[good])
     assert [(a.name, a.kind, a.internal) for a in request.attachments.all()] == [("memo.txt", "txt", False)]
     fake_pdf = SimpleUploadedFile("report.pdf", b"not a pdf at all")
-    with pytest.raises(SupportRuleError) as error:
+    with pytest.raises(RuleError) as error:
         make_request(attachments=[fake_pdf])
     assert error.value.status == 400
     too_many = [SimpleUploadedFile(f"f{i}.txt", b"x") for i in range(6)]
-    with pytest.raises(SupportRuleError) as error:
+    with pytest.raises(RuleError) as error:
         make_request(attachments=too_many)
     assert error.value.code == "too_many_files"
 
@@ -149,22 +149,22 @@ def test_first_public_reply_of_the_coe_is_the_first_response(make_request, coe, 
 
 def test_replies_on_closed_requests_and_internal_notes_by_staff_are_refused(make_request, requester, coe):
     request = make_request()
-    with pytest.raises(SupportRuleError) as error:
+    with pytest.raises(RuleError) as error:
         services.support_reply_add(request_id=request.pk, author=requester, body="x", internal=True)
     assert error.value.status == 403
     SupportRequest.objects.filter(pk=request.pk).update(status=Status.CLOSED)
-    with pytest.raises(SupportRuleError) as error:
+    with pytest.raises(RuleError) as error:
         services.support_reply_add(request_id=request.pk, author=requester, body="まだ質問が")
     assert error.value.status == 409
     # The COE may still keep notes on a closed request.
     services.support_reply_add(request_id=request.pk, author=coe, body="記録", internal=True)
-    with pytest.raises(SupportRuleError) as error:
+    with pytest.raises(RuleError) as error:
         services.support_reply_add(request_id=request.pk, author=UserFactory(), body="覗き見")
     assert error.value.status == 404
     # An administrator is not the COE: no reply, no note on someone else's request.
     administrator = UserFactory(roles=[Role.ADMIN])
     for internal in (False, True):
-        with pytest.raises(SupportRuleError):
+        with pytest.raises(RuleError):
             services.support_reply_add(request_id=request.pk, author=administrator, body="管理者", internal=internal)
     assert request.replies.filter(author=administrator).count() == 0
 
@@ -179,7 +179,7 @@ def test_triage_assigns_sets_priority_and_triages_a_new_request(make_request, co
     actions = list(request.events.values_list("action", flat=True))
     assert actions == ["created", "priority", "assigned", "transition"]
     assert _kinds(coe2) == ["support_new", "support_assigned"]
-    with pytest.raises(SupportRuleError) as error:  # only COE members can be assignees
+    with pytest.raises(RuleError) as error:  # only COE members can be assignees
         services.support_request_triage(
             request_id=request.pk, actor=coe, assignee=UserFactory(), priority=2, expected_version=2
         )
@@ -188,7 +188,7 @@ def test_triage_assigns_sets_priority_and_triages_a_new_request(make_request, co
 
 def test_triage_by_staff_is_refused(make_request, requester):
     request = make_request()
-    with pytest.raises(SupportRuleError) as error:
+    with pytest.raises(RuleError) as error:
         services.support_request_triage(
             request_id=request.pk, actor=requester, assignee=None, priority=3, expected_version=1
         )
@@ -238,25 +238,25 @@ def test_assignment_suggestion_matches_skills_and_prefers_the_lightest_load(make
 
 def test_rating_only_by_the_requester_after_resolution(make_request, requester, coe):
     request = make_request()
-    with pytest.raises(SupportRuleError) as error:
+    with pytest.raises(RuleError) as error:
         services.support_request_rate(request_id=request.pk, actor=requester, rating=5)
     assert error.value.code == "not_resolved"
     services.support_request_triage(request_id=request.pk, actor=coe, assignee=coe, priority=2, expected_version=1)
     services.support_request_transition(
         request_id=request.pk, actor=coe, to_status="resolved", comment="解決しました", expected_version=2
     )
-    with pytest.raises(SupportRuleError) as error:
+    with pytest.raises(RuleError) as error:
         services.support_request_rate(request_id=request.pk, actor=coe, rating=5)
     assert error.value.status == 403
     # A rating is the requester's: an administrator cannot give or overwrite it.
-    with pytest.raises(SupportRuleError):
+    with pytest.raises(RuleError):
         services.support_request_rate(request_id=request.pk, actor=UserFactory(roles=[Role.ADMIN]), rating=1)
-    with pytest.raises(SupportRuleError) as error:
+    with pytest.raises(RuleError) as error:
         services.support_request_rate(request_id=request.pk, actor=requester, rating=6)
     assert error.value.status == 400
     rated = services.support_request_rate(request_id=request.pk, actor=requester, rating=4, comment="助かりました")
     assert (rated.rating, rated.rating_comment) == (4, "助かりました")
-    with pytest.raises(SupportRuleError):
+    with pytest.raises(RuleError):
         services.support_request_rate(request_id=request.pk, actor=UserFactory(roles=[Role.ADMIN]), rating=1)
     rated.refresh_from_db()
     assert (rated.rating, rated.rating_comment) == (4, "助かりました")
@@ -270,14 +270,14 @@ def test_case_and_article_drafts_keep_the_link(make_request, coe, requester):
 
     request = make_request(title="窓口予約を Forms で受け付けたい")
     services.support_reply_add(request_id=request.pk, author=coe, body="内部だけの話 SECRET-NOTE", internal=True)
-    with pytest.raises(SupportRuleError) as error:
+    with pytest.raises(RuleError) as error:
         services.support_request_case_create(request_id=request.pk, actor=coe)
     assert error.value.code == "not_resolved"
     services.support_request_transition(
         request_id=request.pk, actor=coe, to_status="resolved", comment="Forms と Power Automate で構築",
         expected_version=1,
     )  # fmt: skip
-    with pytest.raises(SupportRuleError) as error:
+    with pytest.raises(RuleError) as error:
         services.support_request_case_create(request_id=request.pk, actor=requester)
     assert error.value.status == 403
     request = services.support_request_case_create(request_id=request.pk, actor=coe)
@@ -295,7 +295,7 @@ def test_deflection_is_recorded_for_published_content_only(requester, coe):
     from apps.knowledge import services as knowledge_services
 
     article = knowledge_services.article_create(actor=coe, title="Teams 会議の予約", body="手順")
-    with pytest.raises(SupportRuleError):  # a draft is not an answer anyone can read
+    with pytest.raises(RuleError):  # a draft is not an answer anyone can read
         services.deflection_record(user=requester, target_type="article", object_id=article.pk)
     from apps.knowledge.models import Article
 
@@ -321,11 +321,11 @@ def test_from_idea_once_per_idea(coe):
     assert request.idea_url.endswith(f"/ideas/idea/{idea.pk}/") and "窓口で電子マネー" in request.description
     assert services.support_request_create_from_idea(idea_id=idea.pk, actor=coe).pk == request.pk
     assert _kinds(idea.author) == ["support_from_idea"]  # once, although handed over twice
-    with pytest.raises(SupportRuleError) as error:
+    with pytest.raises(RuleError) as error:
         services.support_request_create_from_idea(idea_id=idea.pk, actor=idea.author)
     assert error.value.status == 403
     draft = IdeaFactory(status="draft")
-    with pytest.raises(SupportRuleError) as error:
+    with pytest.raises(RuleError) as error:
         services.support_request_create_from_idea(idea_id=draft.pk, actor=coe)
     assert error.value.code == "not_published"
 
@@ -380,9 +380,9 @@ def test_skills_and_lead_are_set_by_the_coe(coe, coe2, requester):
     services.member_skills_set(actor=coe, member=coe2, skills=["data"], is_lead=False)
     assert list(MemberSkill.objects.filter(user=coe2).values_list("skill", flat=True)) == ["data"]
     assert MemberProfile.objects.get(user=coe2).is_lead is False
-    with pytest.raises(SupportRuleError):
+    with pytest.raises(RuleError):
         services.member_skills_set(actor=requester, member=coe2, skills=[], is_lead=False)
-    with pytest.raises(SupportRuleError):
+    with pytest.raises(RuleError):
         services.member_skills_set(actor=coe, member=requester, skills=["data"], is_lead=False)
 
 
