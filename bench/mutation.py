@@ -176,7 +176,7 @@ TARGETS: dict[str, Target] = {
             "tests/ideas/test_concurrency.py",
             "tests/ideas/test_hidden_counts.py",
             "tests/ideas/test_results.py",
-            "tests/ideas/test_voter_tally.py",
+            "tests/ideas/test_vote_figures.py",
             "tests/ideas/test_views.py",
             "tests/ideas/test_vote_rules.py",
             "tests/ideas/test_coauthor_vote.py",
@@ -226,7 +226,7 @@ TARGETS: dict[str, Target] = {
         functions=("_bounds", "challenges_with_hidden_counts", "vote_figures"),
         note="the paths that leave hidden counts out; _vote_figures_postgresql is PostgreSQL only",
         tests=(
-            "tests/ideas/test_voter_tally.py",
+            "tests/ideas/test_vote_figures.py",
             "tests/reports/test_hidden_counts.py",
             "tests/reports/test_figures.py",
             "tests/reports/test_hidden_period.py",

@@ -55,9 +55,6 @@ def main(out_path: str) -> None:
             by_role[role] = (client, f"{settings.SESSION_COOKIE_NAME}={value}", person.username)
         return by_role[role]
 
-    # Counted on this connection: the report's sections, built at once on their own
-    # connections under gunicorn, are built one after another here so their queries count.
-    settings.REPORTS_PARALLEL_SECTIONS = 1
     only = os.environ.get("BENCH_PAGES", "")
     pages = []
     for page in PAGES:

@@ -584,8 +584,6 @@ PORTAL_UPLOAD_MAX_BYTES = env.int("PORTAL_UPLOAD_MAX_BYTES", default=10 * 1024 *
 # Days after its resolution during which a support request can be reopened (then it is closed).
 SUPPORT_REOPEN_DAYS = env.int("SUPPORT_REOPEN_DAYS", default=14)
 REPORTS_MANAGER_DEFAULT_SCOPE = env.str("REPORTS_MANAGER_DEFAULT_SCOPE", default="all")  # "all" | "own"
-# Sections of a report built at once, each on its own database connection (PostgreSQL); 1 = one after another.
-REPORTS_PARALLEL_SECTIONS = env.int("REPORTS_PARALLEL_SECTIONS", default=4)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 LOGGING = {

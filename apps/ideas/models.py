@@ -249,29 +249,6 @@ class Vote(models.Model):
         return f"{self.voter_id} → {self.idea_id}"
 
 
-class VoterTally(models.Model):
-    """How many votes one voter gave in one challenge (per department they voted from) and
-    the earliest and latest of them: the reports' vote figures read these ~10× fewer rows
-    instead of every vote. PostgreSQL only: statement-level triggers on ideas_vote keep it
-    exact on every write path (services, cascades, COPY), added in migration 0005; the
-    bounds only ever widen, so a withdrawn vote can make a row look partly outside a period,
-    never wrongly inside. On SQLite the table stays empty and reports read the votes."""
-
-    challenge_id = models.BigIntegerField()
-    voter_id = models.BigIntegerField()
-    voter_department_id = models.BigIntegerField(null=True)
-    votes = models.PositiveIntegerField()
-    first_at = models.DateTimeField()
-    last_at = models.DateTimeField()
-
-    class Meta:
-        # The unique index (NULLS NOT DISTINCT, the upsert's arbiter) is made by migration 0005.
-        default_permissions = ()
-
-    def __str__(self) -> str:
-        return f"{self.voter_id} in {self.challenge_id}: {self.votes}"
-
-
 class Comment(models.Model):
     idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

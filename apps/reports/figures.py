@@ -9,18 +9,14 @@ queries (each section's list below), whatever the amount of data.
 """
 
 import hashlib
-import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, connections
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -711,47 +707,6 @@ def report_cache_key(
     )
 
 
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _section_pool() -> ThreadPoolExecutor:
-    """Created on first use, so each gunicorn worker (forked after import) has its own."""
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(settings.REPORTS_PARALLEL_SECTIONS, thread_name_prefix="report-section")
-        return _pool
-
-
-def _build_sections(jobs: list[tuple[str, Scope]]) -> list[Section]:
-    """Each (section, scope) built; on PostgreSQL several at once, each in a pool thread with
-    its own connection: the sections' queries are independent, so one user's uncached report
-    takes about as long as its slowest section instead of all of them in a row (measured on
-    the bench data set: see docs/benchmarks.md). Not inside a transaction: the other
-    connections could not see its writes (tests run inside one)."""
-    if (
-        settings.REPORTS_PARALLEL_SECTIONS < 2
-        or len(jobs) < 2
-        or connection.vendor != "postgresql"
-        or connection.in_atomic_block
-    ):
-        return [BUILDERS[key](scope) for key, scope in jobs]
-    language = get_language()
-
-    def build(job: tuple[str, Scope]) -> Section:
-        key, scope = job
-        try:
-            with translation.override(language):
-                return BUILDERS[key](scope)
-        finally:
-            # A connection a few ms to open, rather than idle ones held by pool threads
-            # (which would also keep a test database from being dropped).
-            connections.close_all()
-
-    return list(_section_pool().map(build, jobs))
-
-
 def report_build(
     *,
     period: Period,
@@ -784,7 +739,7 @@ def report_build(
     jobs = [(key, scope_for(period)) for key in sections]
     if previous is not None:
         jobs += [(key, scope_for(previous)) for key in sections]
-    results = _build_sections(jobs)
+    results = [BUILDERS[key](scope) for key, scope in jobs]
     built = results[: len(sections)]
     for section, before in zip(built, results[len(sections) :], strict=False):
         _add_comparison(section, before)
