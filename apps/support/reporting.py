@@ -76,11 +76,8 @@ def request_volume(*, start: date, end: date, department_ids: Sequence[int] | No
      "by_month": [{month (first day, Japan time), requests}], "by_status": [{status, requests}]}
 
     `open`: still new, triaged, in progress or waiting; `by_status`: where the requests
-    stand now. On PostgreSQL one pass over the requests (GROUPING SETS); elsewhere four
-    aggregate queries."""
+    stand now. Four aggregate queries."""
     requests = _requests(start, end, department_ids).order_by()
-    if connection.vendor == "postgresql":
-        return _request_volume_postgresql(requests)
     return {
         "by_kind": list(requests.values("kind").annotate(requests=Count("id")).order_by("kind")),
         "by_department": list(
@@ -97,45 +94,6 @@ def request_volume(*, start: date, end: date, department_ids: Sequence[int] | No
         ],
         "by_status": list(requests.values("status").annotate(requests=Count("id")).order_by("status")),
     }
-
-
-def _request_volume_postgresql(requests) -> dict:
-    result: dict[str, list] = {"by_kind": [], "by_department": [], "by_month": [], "by_status": []}
-    try:
-        rows, params = (
-            requests.annotate(month=TruncMonth("created_at", tzinfo=JAPAN))
-            .values("kind", "department_id", "month", "status")
-            .query.sql_with_params()
-        )
-    except EmptyResultSet:  # an empty list of departments
-        return result
-    # Interpolated: the ORM's own SQL only; every value is a parameter.
-    sql = f"""
-        SELECT GROUPING(s.kind), GROUPING(s.department_id), GROUPING(s.month),
-               s.kind, s.department_id, s.month, s.status,
-               COUNT(*), COUNT(*) FILTER (WHERE s.status = ANY(%s))
-        FROM ({rows}) s
-        GROUP BY GROUPING SETS ((s.kind), (s.department_id), (s.month), (s.status))
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [list(OPEN_STATUSES), *params])
-        for no_kind, no_department, no_month, kind, department_id, month, status, count, still_open in cursor:
-            if not no_kind:
-                result["by_kind"].append({"kind": kind, "requests": count})
-            elif not no_department:
-                result["by_department"].append({"department_id": department_id, "requests": count, "open": still_open})
-            elif not no_month:
-                result["by_month"].append({"month": _as_date(month), "requests": count})
-            else:
-                result["by_status"].append({"status": status, "requests": count})
-    for key, field in (
-        ("by_kind", "kind"),
-        ("by_department", "department_id"),
-        ("by_month", "month"),
-        ("by_status", "status"),
-    ):
-        result[key].sort(key=lambda r, f=field: (r[f] is None, r[f]))
-    return result
 
 
 def _as_date(value) -> date:
