@@ -39,6 +39,7 @@ seed: migrate
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/djlint templates --lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/core/test_views_read_through_forms.py
 
 bench: install messages
