@@ -207,7 +207,7 @@ def _sign_out(session_keys: list[str]) -> None:
 
 
 def _sizes() -> dict[str, int]:
-    from apps.core.management.commands.seed_bench import bench_modules
+    from apps.devdata.management.commands.seed_bench import bench_modules
 
     sizes: dict[str, int] = {}
     for module in bench_modules():

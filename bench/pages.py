@@ -59,7 +59,7 @@ def _most_liked_idea_id() -> int:
 
 
 def _sample_request_id() -> int:
-    from apps.support.bench import sample_request_id
+    from apps.devdata.bench.support import sample_request_id
 
     return sample_request_id()
 

@@ -26,7 +26,7 @@ def main(out_path: str) -> None:
 
     from apps.accounts.models import User
     from apps.accounts.roles import Role
-    from apps.core.management.commands.seed_bench import bench_modules
+    from apps.devdata.management.commands.seed_bench import bench_modules
     from bench.pages import PAGES
 
     username = os.environ.get("BENCH_USER", "")

@@ -176,6 +176,8 @@ INSTALLED_APPS = [
     "apps.ideas",
     "apps.support",
     "apps.reports",
+    # Demo and benchmark data (seed_demo, seed_bench): development, tests and `make bench` only.
+    *(["apps.devdata"] if DEBUG or PORTAL_BENCH else []),
 ]
 
 MIDDLEWARE = [

@@ -4,9 +4,9 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from apps.accounts import demo
 from apps.accounts.models import User
 from apps.accounts.roles import Role
+from apps.devdata.demo import accounts as demo
 
 pytestmark = pytest.mark.django_db
 

@@ -131,7 +131,7 @@ def test_an_unknown_structure_is_refused():
 def test_the_demo_city_starts_its_history_and_has_coe_contacts():
     import io
 
-    from apps.accounts import demo
+    from apps.devdata.demo import accounts as demo
 
     demo.seed(io.StringIO())
     demo.seed(io.StringIO())  # seeding again adds nothing

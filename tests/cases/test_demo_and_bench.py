@@ -5,8 +5,8 @@ import io
 import pytest
 from django.core.management import call_command
 
-from apps.cases import bench
 from apps.cases.models import Case, CaseAttachment, Visibility
+from apps.devdata.bench import cases as bench
 from apps.search.models import SearchDocument
 
 pytestmark = pytest.mark.django_db

@@ -39,6 +39,7 @@ REQUIRED_IN_PRODUCTION = {
 }
 RESOLVED = [
     "DEBUG",
+    "INSTALLED_APPS",
     "DATABASES",
     "CACHES",
     "MEDIA_ROOT",
@@ -179,6 +180,17 @@ def test_the_example_with_production_values_starts_and_passes_check_deploy(proje
     assert values["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
     assert {c["BACKEND"] for c in values["CACHES"].values()} == {"apps.core.cache.RedisCache"}
     assert values["RATELIMIT_USE_CACHE"] == "state" and values["RATELIMIT_IP_META_KEY"] is None
+
+
+def test_production_has_no_demo_or_benchmark_data_commands(project):
+    """The commands that create demo accounts or flush a database exist in development and
+    for `make bench` only."""
+    (project / ".env").write_text(example_with(**PRODUCTION))
+    assert "apps.devdata" not in resolved(project)["INSTALLED_APPS"]
+    for command in ("seed_demo", "seed_bench"):
+        result = manage(project, command)
+        assert result.returncode != 0 and f"Unknown command: '{command}'" in result.stderr
+    assert "apps.devdata" in resolved(project, env={"DJANGO_DEBUG": "1"})["INSTALLED_APPS"]
 
 
 def test_behind_the_tls_proxy_rate_limits_see_the_client_address(project):

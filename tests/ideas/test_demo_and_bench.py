@@ -3,8 +3,8 @@ import io
 import pytest
 from django.core.management import call_command
 
-from apps.ideas import bench
-from apps.ideas.demo import FUKUI_TITLE, OPEN_TITLE, VOTING_TITLE
+from apps.devdata.bench import ideas as bench
+from apps.devdata.demo.ideas import FUKUI_TITLE, OPEN_TITLE, VOTING_TITLE
 from apps.ideas.models import Challenge, Idea, Phase, Vote
 from tests.factories import UserFactory
 

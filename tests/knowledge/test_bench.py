@@ -3,7 +3,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from apps.knowledge import bench
+from apps.devdata.bench import knowledge as bench
 from apps.knowledge.models import Article, ArticleRevision
 from apps.search.models import SearchDocument
 

@@ -4,8 +4,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from apps.accounts import demo as accounts_demo
-from apps.knowledge import demo
+from apps.devdata.demo import accounts as accounts_demo
+from apps.devdata.demo import knowledge as demo
 from apps.knowledge.models import Article, ArticleFeedback, ArticleRevision, ArticleView, Category, EditSuggestion
 from apps.search.models import SearchDocument
 

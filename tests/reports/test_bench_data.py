@@ -4,16 +4,17 @@ search log (with searches that found nothing) and questions answered before aski
 
 import io
 
+import pytest
 from django.utils import timezone, translation
 
-from apps.accounts import bench as accounts_bench
-from apps.cases import bench as cases_bench
 from apps.core.dates import current_fiscal_year
-from apps.knowledge import bench as knowledge_bench
+from apps.devdata.bench import accounts as accounts_bench
+from apps.devdata.bench import cases as cases_bench
+from apps.devdata.bench import knowledge as knowledge_bench
+from apps.devdata.bench import support as support_bench
 from apps.knowledge.models import ArticleFeedback, ArticleView
 from apps.reports.periods import Period
 from apps.search.models import SearchQuery
-from apps.support import bench as support_bench
 from apps.support.models import Deflection
 from tests.reports.helpers import build, summary, table
 
@@ -43,3 +44,16 @@ def test_bench_data_gives_every_knowledge_and_support_figure(db):
     assert table(report, "knowledge", "no-results").rows
     assert summary(report, "support")["Questions answered before asking"] == 40
     assert table(report, "support", "deflections").rows
+
+
+def test_seed_bench_refuses_a_database_that_is_not_a_benchmarks_own(db):
+    """It empties the database first: the test database (no "bench" in its name) is refused,
+    and nothing is deleted."""
+    from django.core.management import CommandError, call_command
+
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    with pytest.raises(CommandError, match="is not a benchmark database"):
+        call_command("seed_bench", "--users", "1", stdout=io.StringIO())
+    assert type(user).objects.filter(pk=user.pk).exists()

@@ -4,14 +4,15 @@ import pytest
 from django.db.models import F
 from django.urls import reverse
 
-from apps.support import bench, demo
+from apps.devdata.bench import support as bench
+from apps.devdata.demo import support as demo
 from apps.support.models import OPEN_STATUSES, MemberSkill, Reply, RequestEvent, Status, SupportRequest
 
 pytestmark = pytest.mark.django_db
 
 
 def test_demo_has_every_status_history_and_a_few_breaches(client_for):
-    from apps.accounts import demo as accounts_demo
+    from apps.devdata.demo import accounts as accounts_demo
 
     accounts_demo.seed(io.StringIO())
     out = io.StringIO()
@@ -45,7 +46,7 @@ def test_demo_has_every_status_history_and_a_few_breaches(client_for):
 
 
 def test_bench_seed_sizes_backlog_and_pages(client_for):
-    from apps.accounts import bench as accounts_bench
+    from apps.devdata.bench import accounts as accounts_bench
 
     accounts_bench.seed(sizes={"departments": 40, "users": 400}, stdout=io.StringIO())
     out = io.StringIO()

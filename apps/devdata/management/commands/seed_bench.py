@@ -1,6 +1,6 @@
 """Load the large benchmark data set. Resetting, not idempotent: it empties the database first.
 
-Each app with benchmark data provides `apps/<app>/bench.py` with
+Each app with benchmark data has a module `apps/devdata/bench/<app label>.py` with
 
 - `SIZES: dict[str, int]`: the sizes it understands and their defaults; each becomes an
   option of this command (`"users"` → `--users`, `"support_requests"` → `--support-requests`).
@@ -15,8 +15,9 @@ Modules run in INSTALLED_APPS order, each in its own transaction, so an app can 
 the rows of the apps listed before it (accounts first). This command knows no feature app.
 
 The whole database is flushed before seeding (fast TRUNCATE on PostgreSQL, deterministic
-ids, role groups recreated by post_migrate). To protect real data it refuses a database
-whose name (a SQLite file's name) does not contain "bench" unless `--allow-any-database` is given.
+ids, role groups recreated by post_migrate). To protect real data it refuses any database
+but a benchmark's own: one whose name (a SQLite file's name) contains "bench", as
+`make bench` names its database (BENCH_DB, default dx_coe_portal_bench).
 """
 
 import importlib
@@ -34,7 +35,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 def bench_modules() -> list[ModuleType]:
     found = []
     for config in apps.get_app_configs():
-        module_name = f"{config.name}.bench"
+        module_name = f"apps.devdata.bench.{config.label}"
         if config.name.startswith("apps.") and importlib.util.find_spec(module_name) is not None:
             found.append(importlib.import_module(module_name))
     return found
@@ -66,11 +67,6 @@ class Command(BaseCommand):
             action="store_true",
             help="do nothing when the database already holds exactly the requested sizes",
         )
-        parser.add_argument(
-            "--allow-any-database",
-            action="store_true",
-            help='seed even when the database name does not contain "bench" (it is emptied first!)',
-        )
 
     def handle(self, *args, **options) -> None:
         modules = bench_modules()
@@ -80,10 +76,10 @@ class Command(BaseCommand):
         connection = connections[DEFAULT_DB_ALIAS]
         db_name = str(connection.settings_dict["NAME"])
         # The last path part, so that SQLite's /tmp/bench/portal.sqlite3 does not count.
-        if "bench" not in Path(db_name).name and not options["allow_any_database"]:
+        if "bench" not in Path(db_name).name:
             raise CommandError(
-                f"seed_bench empties the database first; {db_name!r} does not look like a benchmark database. "
-                "Use a database whose name contains 'bench' or pass --allow-any-database."
+                f"seed_bench empties the database first; {db_name!r} is not a benchmark database "
+                "(its name must contain 'bench')."
             )
         wanted = ", ".join(f"{name}={n:,}" for name, n in sizes.items())
 

@@ -1,7 +1,7 @@
 """Load the demo data set. Idempotent: running it again changes nothing.
 
-Each app that has demo content provides `apps/<app>/demo.py` with a
-`seed(stdout) -> None` function; they run in INSTALLED_APPS order, so an app can
+Each app that has demo content has a module `apps/devdata/demo/<app label>.py` with a
+`seed(stdout) -> None` function; they run in INSTALLED_APPS order, so an app's data can
 rely on the data of the apps listed before it (accounts first).
 """
 
@@ -18,7 +18,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         for config in apps.get_app_configs():
-            module_name = f"{config.name}.demo"
+            module_name = f"apps.devdata.demo.{config.label}"
             if not config.name.startswith("apps.") or importlib.util.find_spec(module_name) is None:
                 continue
             module = importlib.import_module(module_name)

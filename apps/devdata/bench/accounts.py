@@ -12,9 +12,9 @@ from itertools import islice
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 
-from apps.accounts.demo import DEPARTMENTS, GIVEN, SURNAMES, TITLES_STAFF
 from apps.accounts.models import Department, DepartmentMembership, User
 from apps.accounts.roles import Role
+from apps.devdata.demo.accounts import DEPARTMENTS, GIVEN, SURNAMES, TITLES_STAFF
 
 B, S = Department.Level.BUREAU, Department.Level.SECTION
 

@@ -29,8 +29,8 @@ from django.utils import timezone
 from apps.accounts.models import Department, User
 from apps.accounts.roles import Role
 from apps.core.business_days import add_business_days
+from apps.devdata.demo.support import SCENARIOS
 from apps.search.models import SearchDocument
-from apps.support.demo import SCENARIOS
 from apps.support.lifecycle import TARGETS
 from apps.support.models import (
     OPEN_STATUSES,

@@ -29,7 +29,7 @@ from apps.accounts.models import Department, User
 from apps.accounts.roles import Role
 from apps.core.markdown import markdown_to_text
 from apps.core.text import normalize
-from apps.knowledge.demo import ARTICLES, CATEGORIES
+from apps.devdata.demo.knowledge import ARTICLES, CATEGORIES
 from apps.knowledge.models import Article, ArticleFeedback, ArticleRevision, ArticleView, Category, Tag
 from apps.search.models import SearchQuery
 

@@ -17,10 +17,10 @@ from django.utils import timezone
 
 from apps.accounts.models import Department, User
 from apps.accounts.roles import Role
-from apps.cases.demo import METHOD_NOTES
 from apps.cases.models import Case, Field, Stage, Tool, Visibility
 from apps.cases.reference import reference_data_ensure
 from apps.core.dates import fiscal_year
+from apps.devdata.demo.cases import METHOD_NOTES
 from apps.search.registry import Audience, SearchDoc
 from apps.search.services import search_documents_bulk_put
 
