@@ -12,6 +12,7 @@ from apps.core.forms import (
     IdChoiceField,
     IdsChoiceField,
     MaxCharactersValidator,
+    MultipleFileField,
     SingleLineTextMixin,
     portal_formfield,
 )
@@ -110,20 +111,6 @@ class ChallengeForm(SingleLineTextMixin, forms.ModelForm):
         data = dict(self.cleaned_data)
         data["categories"] = data.get("categories", "").splitlines()
         return data
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    widget = MultipleFileInput
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(d, initial) for d in data if d]
-        return [single(data, initial)] if data else []
 
 
 class IdeaForm(SingleLineTextMixin, forms.Form):

@@ -5,7 +5,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
-from apps.core.forms import MAX_ID, DateField, IdChoiceField, IdsChoiceField, SingleLineTextMixin
+from apps.core.forms import MAX_ID, DateField, IdChoiceField, IdsChoiceField, MultipleFileField, SingleLineTextMixin
 from apps.core.params import IdField
 from apps.core.uploads import KINDS, validate_upload
 from apps.knowledge import selectors
@@ -24,20 +24,6 @@ class CategoryChoiceField(IdChoiceField):
         self.choices = [("", self.empty_label or "---------")] + [
             (node.category.pk, "\u3000" * node.depth + node.category.name) for node in nodes
         ]
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    widget = MultipleFileInput
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(d, initial) for d in data if d]
-        return [single(data, initial)] if data else []
 
 
 def _accepted_extensions() -> str:

@@ -6,24 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.accounts.selectors import department_list
-from apps.core.forms import MAX_ID, SingleLineTextMixin, portal_formfield
+from apps.core.forms import MAX_ID, MultipleFileField, SingleLineTextMixin, portal_formfield
 from apps.core.params import IdField
 from apps.support import selectors, uploads
 from apps.support.models import Kind, Priority, RequestLink, Skill, Status, SupportRequest
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    widget = MultipleFileInput
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(d, initial) for d in data if d]
-        return [single(data, initial)] if data else []
 
 
 class DateInput(forms.DateInput):
