@@ -93,8 +93,9 @@ PAGES = [
     Page("support queue", _url("support:queue")),
     Page("my requests", _url("support:my_requests")),
     Page("support request", _url("support:detail", _sample_request_id)),
-    Page("reports (figures cached 5 min)", "/reports/"),
-    Page("reports, uncached", "/reports/?fresh=1"),
-    # What a department head or the COE lead opens: all four sections (administrators may refresh).
-    Page("reports, all sections, uncached (administrator)", "/reports/?fresh=1", role="admin"),
+    # The figures are computed by a task (apps.reports.services); bench/prepare.py computes them
+    # first and times that cold build ("cold build ms" under the table).
+    Page("reports", "/reports/"),
+    # What a department head or the COE lead opens: all four sections.
+    Page("reports, all sections (administrator)", "/reports/", role="admin"),
 ]

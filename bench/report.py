@@ -190,11 +190,19 @@ def render(run_dir: Path) -> str:
         "Errors: non-2xx/3xx responses plus socket errors during the wrk run. "
         "App/DB CPU ms/req: CPU time of the gunicorn workers and of their PostgreSQL backends per request "
         "during the run; less affected than req/s and latency when other work shares the machine. "
-        "An uncached report builds its sections at once on connections that live a few milliseconds: the "
-        "sampler (every 0.2 s) misses most of their database CPU, so that column is low for those rows. "
+        "Reports: the page shows figures a task computed (apps.reports.services); the time of that cold "
+        "build, in the bench's own process before the page was measured, follows the table. "
         "Other CPU %: how busy the CPUs were with other work just before the page was measured "
         f"(2 s, server idle; {meta['busy_after']}% after the last page); above about 10% that row's figures are low.",
     ]
+    cold = [(row["name"], row["cold_build_ms"]) for row in rows if row.get("cold_build_ms") is not None]
+    if cold:
+        lines += [
+            "",
+            "Cold build of the report figures (one view, all its sections, in the bench's process): "
+            + "; ".join(f"{name}: {_fmt(ms, 0)} ms" for name, ms in cold)
+            + ".",
+        ]
     burst_file = run_dir / "burst.json"
     if burst_file.exists():
         busy_file = run_dir / "busy-burst.txt"

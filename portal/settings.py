@@ -361,6 +361,11 @@ CELERY_BEAT_SCHEDULE = {
     # Leavers, transfers and reorganisations from Entra ID (apps.accounts.directory), before the
     # reminders and the digest, so nothing is mailed to someone who left. Does nothing unless
     # DIRECTORY_SYNC_ENABLED.
+    # The dashboard's usual views (apps.reports.services), computed before anyone asks.
+    "reports-snapshots-refresh": {
+        "task": "apps.reports.tasks.reports_snapshots_refresh",
+        "schedule": crontab(minute="*/15"),
+    },
     "accounts-directory-sync": {
         "task": "apps.accounts.tasks.directory_sync",
         "schedule": crontab(hour=5, minute=15),

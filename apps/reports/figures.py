@@ -8,14 +8,12 @@ no number lives only in a chart. Building a report runs a fixed number of aggreg
 queries (each section's list below), whatever the amount of data.
 """
 
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -28,8 +26,6 @@ from apps.reports.selectors import DepartmentTree, headcount_by_department
 from apps.search import reporting as search_reporting
 from apps.support import reporting as support_reporting
 
-CACHE_SECONDS = 5 * 60
-CACHE_VERSION = 1
 CHART_ROWS = 10
 
 Cell = int | Decimal | str | None
@@ -696,17 +692,6 @@ def _add_comparison(section: Section, previous: Section) -> None:
         row.extend([old[1], _change(row[1], old[1])] if comparable else [None, None])
 
 
-def report_cache_key(
-    *, period: Period, compare: bool, department_ids: list[int] | None, sections: Sequence[str]
-) -> str:
-    departments = "all" if department_ids is None else ",".join(map(str, department_ids))
-    digest = hashlib.sha256(departments.encode()).hexdigest()[:16]
-    return (
-        f"reports:v{CACHE_VERSION}:{get_language() or 'ja'}:{period.start}:{period.end}:{period.fiscal_year or ''}:"
-        f"{int(compare)}:{'-'.join(sections)}:{digest}"
-    )
-
-
 def report_build(
     *,
     period: Period,
@@ -744,21 +729,3 @@ def report_build(
     for section, before in zip(built, results[len(sections) :], strict=False):
         _add_comparison(section, before)
     return Report(period=period, previous=previous, department_label=department_label, sections=built, built_at=now)
-
-
-def report_figures(*, fresh: bool = False, **kwargs: Any) -> Report:
-    """The report from the cache (five minutes, per period, departments, sections and
-    language), built when missing or when `fresh`."""
-    key = report_cache_key(
-        period=kwargs["period"],
-        compare=kwargs["compare"],
-        department_ids=kwargs["department_ids"],
-        sections=kwargs["sections"],
-    )
-    if not fresh:
-        cached = cache.get(key)
-        if cached is not None:
-            return cached
-    report = report_build(**kwargs)
-    cache.set(key, report, CACHE_SECONDS)
-    return report

@@ -12,5 +12,5 @@ from apps.accounts.rules import is_admin, is_coe, is_manager
 rules.add_perm("reports.view_reports", is_manager | is_admin | is_coe)
 # Idea challenges and cases: outcomes for department heads and the COE lead (admin).
 rules.add_perm("reports.view_all_sections", is_manager | is_admin)
-# `?fresh=1` recomputes the figures instead of using the five-minute cache.
+# "Recompute now": the figures of a view computed again before they are due (apps.reports.services).
 rules.add_perm("reports.refresh_reports", is_coe | is_admin)

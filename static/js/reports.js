@@ -140,16 +140,23 @@
     charts.forEach((chart) => chart.resize());
   }
 
-  document.addEventListener("DOMContentLoaded", () => {
-    document.documentElement.classList.add("reports-js");
-    drawAll(document);
-    document.querySelectorAll(".report-print").forEach((button) => {
+  function enablePrint(root) {
+    root.querySelectorAll(".report-print[hidden]").forEach((button) => {
       button.hidden = false;
       button.addEventListener("click", () => window.print());
     });
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    document.documentElement.classList.add("reports-js");
+    drawAll(document);
+    enablePrint(document);
   });
-  // Fragments loaded by htmx bring their own chart data.
-  document.addEventListener("htmx:afterSettle", (event) => drawAll(event.target));
+  // Fragments loaded by htmx (a section, or the figures once computed) bring their own chart data.
+  document.addEventListener("htmx:afterSettle", (event) => {
+    drawAll(event.target);
+    enablePrint(event.target);
+  });
   // Printing lays the page out on A4: let every chart fit its new box, and back after.
   window.addEventListener("beforeprint", resizeForPrint);
   window.addEventListener("afterprint", resizeAll);

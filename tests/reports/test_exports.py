@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 
 from apps.reports.figures import Report
 from apps.reports.selectors import SECTIONS
+from tests.reports.helpers import dashboard
 
 FY = "?fy=2024&compare=on"
 
@@ -76,7 +77,7 @@ def xlsx_equal(cell, value) -> bool:
 @pytest.fixture
 def exported(client_for, city):
     client = client_for(city.admin)
-    page = client.get(reverse("reports:dashboard") + FY)
+    page = dashboard(client, reverse("reports:dashboard") + FY)
     report: Report = page.context["report"]
     reader = TableReader()
     reader.feed(page.content.decode())

@@ -15,7 +15,7 @@ from apps.core.dates import current_fiscal_year
 from apps.ideas.models import Vote
 from apps.reports.periods import Period
 from tests.ideas.factories import ChallengeFactory, IdeaFactory
-from tests.reports.helpers import build, rows_by_label, summary, table
+from tests.reports.helpers import build, dashboard, rows_by_label, summary, table
 
 HIDDEN_TITLE = "非公開集計チャレンジ"
 OPEN_TITLE = "公開集計チャレンジ"
@@ -78,7 +78,7 @@ def test_hidden_votes_stay_hidden_until_the_results_are_published(voting):
 def test_hidden_votes_are_not_in_the_page_or_the_files(client_for, city, voting):
     client = client_for(city.admin)
     fy = f"?fy={current_fiscal_year()}"
-    page = client.get(reverse("reports:dashboard") + fy, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = dashboard(client, reverse("reports:dashboard") + fy, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Hidden until results" in page
     response = client.get(reverse("reports:export_csv", args=["ideas"]) + fy)
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))

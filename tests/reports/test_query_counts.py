@@ -18,10 +18,11 @@ from apps.reports.selectors import SECTIONS
 from apps.search.models import SearchQuery
 from apps.support.models import Deflection, SupportRequest
 from tests.factories import UserFactory
+from tests.reports.helpers import dashboard, run_report_builds
 
 JST = ZoneInfo("Asia/Tokyo")
 START = datetime(2024, 5, 1, 9, tzinfo=JST)
-QUERY = "?fy=2024&compare=on&fresh=1"
+QUERY = "?fy=2024&compare=on"
 PAGE_QUERY_LIMIT = 70
 
 
@@ -128,8 +129,14 @@ def count_queries(client, url: str) -> int:
 
 
 def measure(client) -> dict[str, int]:
-    client.get(reverse("reports:dashboard") + QUERY)  # warm: first-request caches (translations, content types)
-    counts = {"page": count_queries(client, reverse("reports:dashboard") + QUERY)}
+    """Queries of computing the figures for this data (the worker), then of the page and of
+    every fragment and file, which read the computed figures."""
+    url = reverse("reports:dashboard") + QUERY
+    dashboard(client, url)  # the figures computed once; first-request caches (translations, content types)
+    assert client.post(reverse("reports:refresh") + QUERY).status_code == 302
+    with CaptureQueriesContext(connection) as build:
+        assert run_report_builds() == 1
+    counts = {"build": len(build), "page": count_queries(client, url)}
     counts["xlsx"] = count_queries(client, reverse("reports:export_xlsx") + QUERY)
     for key in SECTIONS:
         counts[f"csv-{key}"] = count_queries(client, reverse("reports:export_csv", args=[key]) + QUERY)
@@ -148,7 +155,7 @@ def test_query_count_is_the_same_for_100_and_10000_rows(client_for, city):
     assert SupportRequest.objects.count() > 10_000 and ArticleView.objects.count() >= 10_000
     large = measure(client)
     assert large == small
-    assert small["page"] <= PAGE_QUERY_LIMIT, small
+    assert small["build"] <= PAGE_QUERY_LIMIT, small
     # And the large data set does show up in the figures.
-    report = client.get(reverse("reports:dashboard") + QUERY).context["report"]
+    report = dashboard(client, reverse("reports:dashboard") + QUERY).context["report"]
     assert report.section("support").summary.rows[0][1] >= 10_000

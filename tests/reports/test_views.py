@@ -14,6 +14,7 @@ from apps.core.navigation import nav_items_for
 from apps.knowledge.models import ArticleView
 from apps.reports.models import ManagerScope
 from tests.factories import UserFactory
+from tests.reports.helpers import dashboard, run_report_builds
 
 DASHBOARD = reverse("reports:dashboard")
 FY = "?fy=2024"
@@ -46,14 +47,14 @@ def test_staff_get_403_everywhere(client_for, city):
 
 
 def test_anonymous_is_sent_to_sign_in(client, city):
-    response = client.get(DASHBOARD)
+    response = dashboard(client, DASHBOARD)
     assert response.status_code == 302
     assert "/accounts/" in response["Location"]
 
 
 @pytest.mark.parametrize("who", ["manager_all", "admin"])
 def test_managers_and_admins_see_every_section(client_for, city, who):
-    response = client_for(getattr(city, who)).get(DASHBOARD + FY)
+    response = dashboard(client_for(getattr(city, who)), DASHBOARD + FY)
     assert response.status_code == 200
     assert [s.key for s in response.context["report"].sections] == ["ideas", "support", "knowledge", "cases"]
     assert "reports" in [item.key for item in nav_items_for(getattr(city, who))]
@@ -61,7 +62,7 @@ def test_managers_and_admins_see_every_section(client_for, city, who):
 
 def test_coe_sees_support_and_knowledge_only(client_for, city):
     client = client_for(city.coe)
-    response = client.get(DASHBOARD + FY)
+    response = dashboard(client, DASHBOARD + FY)
     assert [s.key for s in response.context["report"].sections] == ["support", "knowledge"]
     assert client.get(reverse("reports:export_csv", args=["ideas"]) + FY).status_code == 403
     assert client.get(reverse("reports:section", args=["cases"]) + FY).status_code == 403
@@ -79,7 +80,7 @@ def test_unknown_section_is_404(client_for, city):
 def test_default_is_the_current_fiscal_year(client_for, city):
     from apps.core.dates import current_fiscal_year
 
-    response = client_for(city.admin).get(DASHBOARD)
+    response = dashboard(client_for(city.admin), DASHBOARD)
     assert response.status_code == 200
     assert response.context["report"].period.fiscal_year == current_fiscal_year()
 
@@ -96,7 +97,7 @@ def test_default_is_the_current_fiscal_year(client_for, city):
 )
 def test_bad_periods_get_a_clear_message_not_a_500(client_for, city, query, message):
     client = client_for(city.admin)
-    response = client.get(DASHBOARD + query, HTTP_ACCEPT_LANGUAGE="en")
+    response = dashboard(client, DASHBOARD + query, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert message in response.content.decode()
     assert response.context["report"] is None
@@ -106,7 +107,7 @@ def test_bad_periods_get_a_clear_message_not_a_500(client_for, city, query, mess
 
 
 def test_date_range_is_bookmarkable_and_compared_with_the_same_length_before(client_for, city):
-    response = client_for(city.admin).get(DASHBOARD + "?start=2025-03-01&end=2025-03-31&compare=on")
+    response = dashboard(client_for(city.admin), DASHBOARD + "?start=2025-03-01&end=2025-03-31&compare=on")
     report = response.context["report"]
     assert (str(report.period.start), str(report.period.end)) == ("2025-03-01", "2025-03-31")
     assert (str(report.previous.start), str(report.previous.end)) == ("2025-01-29", "2025-02-28")
@@ -114,36 +115,70 @@ def test_date_range_is_bookmarkable_and_compared_with_the_same_length_before(cli
     assert "start=2025-03-01&amp;end=2025-03-31&amp;compare=on" in response.content.decode()
 
 
-# --- cache ---------------------------------------------------------------------------------------
+# --- figures computed by the worker -----------------------------------------------------------
 
 
-def _change_hours_behind_the_cache() -> None:
+def _change_hours_behind_the_figures() -> None:
     Case.objects.filter(hours_saved_per_year__isnull=False).update(hours_saved_per_year=1)
 
 
-@pytest.mark.parametrize("who", ["admin", "coe"])
-def test_figures_are_cached_and_fresh_recomputes_for_coe_and_admin(client_for, city, who):
-    client = client_for(getattr(city, who))
+def test_a_first_visit_says_the_figures_are_being_computed_and_asks_again(client_for, city):
+    client = client_for(city.admin)
+    response = client.get(DASHBOARD + FY, HTTP_ACCEPT_LANGUAGE="en")
+    html = response.content.decode()
+    assert response.status_code == 200 and response.context["report"] is None
+    assert "The figures for this view are being computed." in html
+    assert f'hx-get="{DASHBOARD}?fy=2024"' in html and 'hx-trigger="load delay:2s"' in html
+    assert run_report_builds() == 1
+    # The poll (htmx) gets the figures and no longer asks again.
+    polled = client.get(DASHBOARD + FY, HTTP_ACCEPT_LANGUAGE="en", HTTP_HX_REQUEST="true").content.decode()
+    assert "Figures as of" in polled and "hx-trigger" not in polled
 
-    def first_figure(query: str, section: str):
-        response = client.get(DASHBOARD + query, HTTP_ACCEPT_LANGUAGE="en")
+
+def test_every_reader_of_a_view_sees_the_same_computed_figures(client_for, city):
+    """One computation for everyone (every process and node reads the table): a change after
+    it shows at the next computation, not at the next page view."""
+    first, second = client_for(city.admin), client_for(city.manager_all)
+    before = dashboard(first, DASHBOARD + FY).context["report"]
+    _change_hours_behind_the_figures()
+    assert run_report_builds() == 0
+    seen = second.get(DASHBOARD + FY).context["report"]
+    assert seen.built_at == before.built_at
+    assert seen.section("cases").summary.rows[0][1] == before.section("cases").summary.rows[0][1]
+
+
+@pytest.mark.parametrize("who", ["admin", "coe"])
+def test_recompute_now_gives_the_current_figures_to_coe_and_admin(client_for, city, who):
+    client = client_for(getattr(city, who))
+    section = "cases" if who == "admin" else "knowledge"
+
+    def first_figure():
+        response = dashboard(client, DASHBOARD + FY, HTTP_ACCEPT_LANGUAGE="en")
         return response, response.context["report"].section(section).summary.rows[0][1]
 
-    section = "cases" if who == "admin" else "knowledge"
-    response, before = first_figure(FY, section)
-    assert "Figures as of" in response.content.decode()
-    assert "refreshed every 5 minutes" in response.content.decode()
-    _change_hours_behind_the_cache()
+    response, before = first_figure()
+    html = response.content.decode()
+    assert "Figures as of" in html and "computed again every 30 minutes" in html
+    assert f'action="{reverse("reports:refresh")}?fy=2024"' in html
+    _change_hours_behind_the_figures()
     ArticleView.objects.all().delete()
-    assert first_figure(FY, section)[1] == before  # from the cache
-    assert first_figure(FY + "&fresh=1", section)[1] != before
+    assert first_figure()[1] == before  # the computed figures, until they are computed again
+    refreshed = client.post(reverse("reports:refresh") + FY, HTTP_ACCEPT_LANGUAGE="en")
+    assert refreshed.status_code == 302 and refreshed["Location"] == DASHBOARD + FY
+    pending = client.get(DASHBOARD + FY, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Newer figures are being computed" in pending  # the old figures still shown meanwhile
+    assert run_report_builds() == 1
+    assert first_figure()[1] != before
 
 
-def test_managers_cannot_bypass_the_cache(client_for, city):
+def test_managers_cannot_recompute_the_figures(client_for, city):
     client = client_for(city.manager_all)
-    before = client.get(DASHBOARD + FY).context["report"]
-    _change_hours_behind_the_cache()
-    after = client.get(DASHBOARD + FY + "&fresh=1").context["report"]
+    before = dashboard(client, DASHBOARD + FY).context["report"]
+    assert f'action="{reverse("reports:refresh")}' not in client.get(DASHBOARD + FY).content.decode()
+    _change_hours_behind_the_figures()
+    assert client.post(reverse("reports:refresh") + FY).status_code == 403
+    assert run_report_builds() == 0
+    after = client.get(DASHBOARD + FY).context["report"]
     assert after.built_at == before.built_at
     assert after.section("cases").summary.rows[0][1] == before.section("cases").summary.rows[0][1]
 
@@ -159,7 +194,7 @@ def _assert_no_other_department(text: str) -> None:
 def test_scoped_manager_sees_only_own_department_on_the_page(client_for, city):
     client = client_for(city.manager_own)
     for query in (FY, FY + "&compare=on", FY + f"&department={city.other.pk}", FY + "&department="):
-        response = client.get(DASHBOARD + query)
+        response = dashboard(client, DASHBOARD + query)
         text = response.content.decode()
         if response.context["report"] is None:  # another department is not even a valid choice
             assert f'value="{city.other.pk}"' not in text
@@ -174,7 +209,7 @@ def test_scoped_manager_fragments_and_htmx_see_only_own_department(client_for, c
         response = client.get(reverse("reports:section", args=[section]) + FY)
         assert response.status_code == 200
         _assert_no_other_department(response.content.decode())
-    partial = client.get(DASHBOARD + FY, HTTP_HX_REQUEST="true")
+    partial = dashboard(client, DASHBOARD + FY, HTTP_HX_REQUEST="true")
     assert "<html" not in partial.content.decode()
     _assert_no_other_department(partial.content.decode())
 
@@ -193,17 +228,17 @@ def test_scoped_manager_exports_see_only_own_department(client_for, city):
 def test_default_scope_setting_applies_to_managers_without_a_row(client_for, city, settings):
     settings.REPORTS_MANAGER_DEFAULT_SCOPE = "own"
     ManagerScope.objects.filter(user=city.manager_own).delete()
-    response = client_for(city.manager_own).get(DASHBOARD + FY)
+    response = dashboard(client_for(city.manager_own), DASHBOARD + FY)
     _assert_no_other_department(response.content.decode())
     settings.REPORTS_MANAGER_DEFAULT_SCOPE = "all"
-    response = client_for(city.manager_own).get(DASHBOARD + FY)
+    response = dashboard(client_for(city.manager_own), DASHBOARD + FY)
     assert "4,321.5" in response.content.decode()
 
 
 def test_scoped_manager_without_department_sees_nothing(client_for, city):
     manager = UserFactory(department=None, roles=["manager"])
     ManagerScope.objects.create(user=manager, scope="own")
-    response = client_for(manager).get(DASHBOARD + FY)
+    response = dashboard(client_for(manager), DASHBOARD + FY)
     assert response.status_code == 200
     report = response.context["report"]
     assert report.section("cases").summary.rows[0][1] == 0
@@ -211,9 +246,9 @@ def test_scoped_manager_without_department_sees_nothing(client_for, city):
 
 
 def test_admin_may_filter_one_department(client_for, city):
-    response = client_for(city.admin).get(DASHBOARD + FY + f"&department={city.bureau.pk}")
+    response = dashboard(client_for(city.admin), DASHBOARD + FY + f"&department={city.bureau.pk}")
     _assert_no_other_department(
         response.content.decode().split('class="report-filters"')[1].split("</form>")[1]
     )  # the list offers it, of course
-    response = client_for(city.admin).get(DASHBOARD + FY + f"&department={city.other.pk}")
+    response = dashboard(client_for(city.admin), DASHBOARD + FY + f"&department={city.other.pk}")
     assert "4,321.5" in response.content.decode()
