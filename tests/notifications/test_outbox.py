@@ -217,7 +217,9 @@ def test_requeue_job_sends_again_lost_and_dead_claimed_deliveries_and_leaves_fre
     lost, queued_lately, dead_claim, live_claim, done, gave_up, dead_digest, waiting_digest = deliveries_of(*users)
     Delivery.objects.filter(pk=lost.pk).update(due_at=now - timedelta(minutes=6))
     Delivery.objects.filter(pk=queued_lately.pk).update(due_at=now - timedelta(minutes=1))
-    Delivery.objects.filter(pk=dead_claim.pk).update(status="sending", claimed_at=now - timedelta(minutes=20))
+    Delivery.objects.filter(pk=dead_claim.pk).update(
+        status="sending", claimed_at=now - timedelta(minutes=20), due_at=now - timedelta(minutes=20)
+    )
     Delivery.objects.filter(pk=live_claim.pk).update(status="sending", claimed_at=now - timedelta(minutes=1))
     Delivery.objects.filter(pk=done.pk).update(status="sent", due_at=now - timedelta(hours=1))
     Delivery.objects.filter(pk=gave_up.pk).update(status="failed", due_at=now - timedelta(hours=1))
@@ -247,6 +249,9 @@ def test_requeue_job_sends_again_lost_and_dead_claimed_deliveries_and_leaves_fre
         dead_digest.pk: "digest",
         waiting_digest.pk: "digest",
     }
+    # The dead worker's claims are gone: the rows wait for a new one.
+    claims = dict(Delivery.objects.filter(pk__in=[dead_claim.pk, dead_digest.pk]).values_list("pk", "claimed_at"))
+    assert claims == {dead_claim.pk: None, dead_digest.pk: None}
     # The two mails a dead worker may have handed to the mail server are the only possible
     # duplicates, and each is counted.
     warnings = [r for r in caplog.records if "possible duplicate" in r.getMessage()]
@@ -280,18 +285,20 @@ def test_requeue_job_queues_in_chunks_with_ids(many_users, monkeypatch, django_c
 
 
 def test_requeue_job_after_a_long_outage_takes_every_lost_delivery(
-    many_users, monkeypatch, django_capture_on_commit_callbacks
+    many_users, monkeypatch, django_capture_on_commit_callbacks, caplog
 ):
-    """More rows than one UPDATE takes at a time (a day-long broker outage): none is left
-    behind, each is queued once."""
-    send(many_users(1001))
+    """More rows than two UPDATEs take at a time (a day-long broker outage): none is left
+    behind, each is queued once, and the log says how many."""
+    send(many_users(2001))
     queued = []
     monkeypatch.setattr(services, "deliveries_dispatch", lambda *, delivery_ids: queued.extend(delivery_ids))
     later = timezone.now() + timedelta(minutes=6)
+    caplog.set_level(logging.INFO, logger="apps.notifications")
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.deliveries_requeue_stale(now=later) == 1001
+        assert services.deliveries_requeue_stale(now=later) == 2001
     assert sorted(queued) == sorted(Delivery.objects.values_list("pk", flat=True))
     assert list(Delivery.objects.values_list("due_at", flat=True).distinct()) == [later]
+    assert "re-queued 2001 e-mail deliveries whose task was lost" in [r.getMessage() for r in caplog.records]
 
 
 def test_a_requeued_dead_claim_is_sent_once_more(staff_user, django_capture_on_commit_callbacks, monkeypatch):

@@ -147,3 +147,15 @@ def test_only_the_coe_and_administrators_publish_announcements(client_for, user_
     # The button is offered to those who may use it only.
     html = client.get(reverse("notifications:announcements")).content.decode()
     assert (reverse("notifications:announcement_create") in html) is allowed
+
+
+def test_a_notification_without_a_link_opens_the_notification_centre(client_for, staff_user):
+    (notification,) = services.notification_send(recipients=[staff_user], kind="announcement", params={"title": "a"})
+    response = client_for(staff_user).get(reverse("notifications:open", args=[notification.pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("notifications:list")
+
+
+def test_the_notification_centre_names_who_acted(client_for, staff_user, user_factory):
+    actor = user_factory(display_name="総務 花子")
+    services.notification_send(recipients=[staff_user], kind="announcement", params={"title": "a"}, actor=actor)
+    assert "総務 花子" in client_for(staff_user).get(reverse("notifications:list")).content.decode()
