@@ -16,13 +16,17 @@ text if the form comes back, and nothing else they typed is changed.
 """
 
 import re
+from html import escape
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
+from django.forms.utils import flatatt
 from django.forms.widgets import Input
 from django.utils.deconstruct import deconstructible
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 # Text boxes of one line; a hidden input carries a token, a password is taken as it is.
@@ -192,3 +196,29 @@ class MultipleFileField(forms.FileField):
         if isinstance(data, list | tuple):
             return [single(d, initial) for d in data if d]
         return [single(data, initial)] if data else []
+
+
+class Select(forms.Select):
+    """A select whose options are written in Python. Django's own renders each option
+    through a template include (two, with its attributes): for the long lists of the triage
+    queue and a request page — every COE member, every department, a thousand options at the
+    benchmark's size — that cost more than the rest of the page. Every value and label is
+    escaped here; nothing is cached (the options are this form's, `selected` its value's).
+    Options have no attributes of their own; a (group, options) choice becomes an optgroup."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        chosen = {str(v) for v in self.format_value(value)}
+
+        def options(choices) -> str:
+            parts = []
+            for option_value, label in choices:
+                key = "" if option_value is None else str(option_value)
+                if isinstance(label, list | tuple):
+                    parts.append(f'<optgroup label="{escape(key)}">{options(label)}</optgroup>')
+                else:
+                    selected = " selected" if key in chosen else ""
+                    parts.append(f'<option value="{escape(key)}"{selected}>{escape(str(label))}</option>')
+            return "".join(parts)
+
+        final_attrs = flatatt(self.build_attrs(self.attrs, attrs))
+        return format_html('<select name="{}"{}>{}</select>', name, final_attrs, mark_safe(options(self.choices)))

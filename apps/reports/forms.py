@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.dates import current_fiscal_year
-from apps.core.forms import DateField
+from apps.core.forms import DateField, Select
 from apps.reports.periods import Period, fiscal_year_label
 from apps.reports.selectors import DepartmentTree, ReportAccess
 
@@ -29,7 +29,9 @@ class ReportFilterForm(forms.Form):
     fy = forms.TypedChoiceField(label=_("Fiscal year"), coerce=int, required=False)
     start = DateField(label=_("From"), required=False, widget=DateInput())
     end = DateField(label=_("To"), required=False, widget=DateInput())
-    department = forms.TypedChoiceField(label=_("Department"), coerce=int, required=False, empty_value=None)
+    department = forms.TypedChoiceField(
+        label=_("Department"), coerce=int, required=False, empty_value=None, widget=Select
+    )
     compare = forms.BooleanField(label=_("Compare with the previous period"), required=False)
 
     def __init__(self, *args, access: ReportAccess, tree: DepartmentTree, **kwargs) -> None:

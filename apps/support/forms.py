@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.accounts.selectors import department_list
-from apps.core.forms import MAX_ID, MultipleFileField, SingleLineTextMixin, portal_formfield
+from apps.core.forms import MAX_ID, MultipleFileField, Select, SingleLineTextMixin, portal_formfield
 from apps.core.params import IdField
 from apps.support import selectors, uploads
 from apps.support.models import Kind, Priority, RequestLink, Skill, Status, SupportRequest
@@ -66,6 +66,7 @@ class RequestForm(SingleLineTextMixin, AttachmentsMixin, forms.ModelForm):
         fields = ["kind", "title", "description", "department", "desired_date", "people_involved"]
         widgets = {
             "kind": forms.RadioSelect,
+            "department": Select,
             "description": forms.Textarea(attrs={"rows": 8}),
             "desired_date": DateInput(),
         }
@@ -136,7 +137,7 @@ class TransitionForm(forms.Form):
 
 
 class TriageForm(forms.Form):
-    assignee = forms.TypedChoiceField(label=_("Assignee"), required=False, coerce=int, empty_value=None)
+    assignee = forms.TypedChoiceField(label=_("Assignee"), required=False, coerce=int, empty_value=None, widget=Select)
     priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int)
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, max_value=MAX_ID)
 
@@ -201,8 +202,10 @@ class QueueFilterForm(SingleLineTextMixin, forms.Form):
         coerce=int,
         empty_value=None,
     )
-    department = forms.TypedChoiceField(label=_("Department"), required=False, coerce=int, empty_value=None)
-    assignee = forms.ChoiceField(label=_("Assignee"), required=False)
+    department = forms.TypedChoiceField(
+        label=_("Department"), required=False, coerce=int, empty_value=None, widget=Select
+    )
+    assignee = forms.ChoiceField(label=_("Assignee"), required=False, widget=Select)
     age = forms.ChoiceField(label=_("Age"), required=False, choices=AGES)
     target = forms.ChoiceField(label=_("Target"), required=False, choices=TARGETS)
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORTS)
@@ -234,7 +237,7 @@ class QueueFilterForm(SingleLineTextMixin, forms.Form):
 class BulkAssignForm(forms.Form):
     requests = forms.TypedMultipleChoiceField(label=_("Requests"), coerce=int, choices=[])
     assignee = forms.TypedChoiceField(
-        label=_("Assign the chosen requests to"), coerce=int, widget=forms.Select(attrs={"id": "bulk-assignee"})
+        label=_("Assign the chosen requests to"), coerce=int, widget=Select(attrs={"id": "bulk-assignee"})
     )
 
     def __init__(self, *args, members: list[tuple[int, str]], **kwargs):

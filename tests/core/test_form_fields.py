@@ -69,3 +69,23 @@ def test_a_date_outside_the_years_people_mean_is_refused_with_a_message(field, v
 def test_a_usual_date_passes():
     assert DateField().clean("2026-04-01").isoformat() == "2026-04-01"
     assert DateTimeField().clean("2026-04-01T09:00").year == 2026
+
+
+def test_the_portals_select_escapes_marks_the_choice_and_keeps_its_label_link():
+    from django import forms as django_forms
+
+    from apps.core.forms import Select
+
+    class PickForm(django_forms.Form):
+        person = django_forms.ChoiceField(
+            label="担当者",
+            choices=[("", "未選択"), ("7", '<b>"佐藤" & 鈴木</b>'), ("課", [("8", "田中")])],
+            widget=Select,
+        )
+
+    html = str(PickForm({"person": "8"})["person"])
+    assert html.startswith('<select name="person" id="id_person" required>')
+    assert '<option value="7">&lt;b&gt;&quot;佐藤&quot; &amp; 鈴木&lt;/b&gt;</option>' in html
+    assert '<optgroup label="課"><option value="8" selected>田中</option></optgroup>' in html
+    assert html.count(" selected") == 1
+    assert '<option value="" selected>' in str(PickForm()["person"])  # nothing chosen yet: the empty option
