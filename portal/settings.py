@@ -324,6 +324,9 @@ else:
         "control_folder": str(_broker_dir / "control"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        # An idle worker looks for new messages every 0.1 s (kombu's default is 1 s): a task
+        # queued by the web process starts at once, and two workers share a burst of tasks.
+        "polling_interval": 0.1,
     }
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=CELERY_BROKER_URL)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
