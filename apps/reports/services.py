@@ -26,7 +26,7 @@ from apps.core.dates import current_fiscal_year
 from apps.reports.figures import Report, report_build
 from apps.reports.models import ReportSnapshot
 from apps.reports.periods import Period
-from apps.reports.selectors import COE_SECTIONS, SECTIONS, department_tree
+from apps.reports.selectors import COE_SECTIONS, SECTIONS, DepartmentTree, department_tree
 
 logger = logging.getLogger(__name__)
 
@@ -137,6 +137,18 @@ def _queue(snapshot_id: int) -> None:
     transaction.on_commit(lambda: reports_snapshot_build.delay(snapshot_id))
 
 
+def view_report_build(view: ReportView, tree: DepartmentTree | None = None) -> Report:
+    """The view's figures, computed now (in the active language)."""
+    return report_build(
+        period=view.period,
+        compare=view.compare,
+        department_ids=None if view.department_ids is None else list(view.department_ids),
+        department_label=view.department_label,
+        sections=view.sections,
+        tree=tree or department_tree(),
+    )
+
+
 def snapshot_build(*, snapshot_id: int) -> bool:
     """Compute a queued snapshot's figures (the task). Returns False when another worker
     took it or it was not queued."""
@@ -147,14 +159,7 @@ def snapshot_build(*, snapshot_id: int) -> bool:
     view = ReportView.from_params(snapshot.params)
     try:
         with translation.override(view.language):
-            report = report_build(
-                period=view.period,
-                compare=view.compare,
-                department_ids=None if view.department_ids is None else list(view.department_ids),
-                department_label=view.department_label,
-                sections=view.sections,
-                tree=department_tree(),
-            )
+            report = view_report_build(view)
     except Exception as exc:
         logger.exception("report snapshot %s failed", snapshot_id)
         ReportSnapshot.objects.filter(pk=snapshot_id, status=Status.BUILDING).update(

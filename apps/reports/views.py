@@ -17,10 +17,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.reports import services
 from apps.reports.exports import report_xlsx, section_csv
-from apps.reports.figures import Report, report_build
+from apps.reports.figures import Report
 from apps.reports.forms import ReportFilterForm
 from apps.reports.models import ReportSnapshot
-from apps.reports.selectors import SECTIONS, DepartmentTree, ReportAccess, department_tree, report_access_for
+from apps.reports.selectors import SECTIONS, ReportAccess, department_tree, report_access_for
 
 
 @dataclass
@@ -61,19 +61,8 @@ def _report_for(
     snapshot = services.snapshot_for(view, refresh=refresh)
     report = services.snapshot_report(snapshot)
     if report is None and wait:
-        report = _build_now(view, tree)
+        report = services.view_report_build(view, tree)
     return ReportRequest(access=access, form=form, report=report, snapshot=snapshot)
-
-
-def _build_now(view: services.ReportView, tree: DepartmentTree) -> Report:
-    return report_build(
-        period=view.period,
-        compare=view.compare,
-        department_ids=None if view.department_ids is None else list(view.department_ids),
-        department_label=view.department_label,
-        sections=view.sections,
-        tree=tree,
-    )
 
 
 def _query_string(form: ReportFilterForm) -> str:
