@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.business_days import office_seconds_between
+
 
 class Kind(models.TextChoices):
     DESIGN_THINKING = "design_thinking", _("Design-thinking facilitation")
@@ -67,6 +69,13 @@ CLOCK_STATUSES = (Status.NEW, Status.TRIAGED, Status.IN_PROGRESS)
 DONE_STATUSES = (Status.RESOLVED, Status.CLOSED, Status.CANCELLED)
 
 
+# The moments whose office time from the request is stored beside them.
+OFFICE_DURATIONS = {
+    "first_responded_at": "first_response_office_seconds",
+    "resolved_at": "resolution_office_seconds",
+}
+
+
 class SupportRequest(models.Model):
     kind = models.CharField(_("kind of support"), max_length=20, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=200)
@@ -107,6 +116,10 @@ class SupportRequest(models.Model):
     updated_at = models.DateTimeField(_("last change"), default=timezone.now, editable=False)
     first_responded_at = models.DateTimeField(_("first response"), null=True, blank=True, editable=False)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True, editable=False)
+    # Office time from the request to those two moments, kept with them by save() so the
+    # reports' percentiles are one aggregate over stored numbers.
+    first_response_office_seconds = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    resolution_office_seconds = models.PositiveIntegerField(null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
     waiting_since = models.DateTimeField(null=True, blank=True, editable=False)
     first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True, editable=False)
@@ -161,6 +174,8 @@ class SupportRequest(models.Model):
                     "status",
                     "first_responded_at",
                     "resolved_at",
+                    "first_response_office_seconds",
+                    "resolution_office_seconds",
                     "first_response_due_at",
                     "resolution_due_at",
                     "rating",
@@ -171,6 +186,21 @@ class SupportRequest(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.title}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.office_durations_refresh()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            durations = [OFFICE_DURATIONS[name] for name in update_fields if name in OFFICE_DURATIONS]
+            kwargs["update_fields"] = {*update_fields, *durations}
+        super().save(*args, **kwargs)
+
+    def office_durations_refresh(self) -> None:
+        """Office seconds (apps.core.business_days: 00:00–24:00 Japan time on office days)
+        from the request to its first response and to its resolution, None until then."""
+        for moment_field, seconds_field in OFFICE_DURATIONS.items():
+            moment = getattr(self, moment_field)
+            setattr(self, seconds_field, None if moment is None else office_seconds_between(self.created_at, moment))
 
     @property
     def reference(self) -> str:

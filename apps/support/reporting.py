@@ -4,23 +4,18 @@ Every function takes a period as inclusive dates in Japan time (`start`, `end`: 
 *made* in the period) and an optional list of department ids (None = every department),
 and returns plain dicts from a fixed number of aggregate queries, whatever the data size.
 
-Times in business days use the clock of `apps.core.business_days` (office days count
-00:00–24:00 Japan time; weekends, national holidays and 29 Dec – 3 Jan do not count):
-the office time from the request to its first response / its resolution. Time spent
-waiting on the requester is included here (the elapsed time the department saw); the
-target figures ("within target") compare with the stored due moments, which already
-stop the clock while waiting.
+Times in business days are the office time (apps.core.business_days: 00:00–24:00 Japan
+time; weekends, national holidays and 29 Dec – 3 Jan do not count) from the request to its
+first response / its resolution, which the request stores beside those moments (its
+save()). Time spent waiting on the requester is included here (the elapsed time the
+department saw); the target figures ("within target") compare with the stored due
+moments, which already stop the clock while waiting.
 
-Medians and 90th percentiles are computed the way PostgreSQL's `percentile_cont` does
-(linear interpolation between the two nearest ranks):
-
-- on PostgreSQL in one SQL statement: the calendar of cumulative office days is passed
-  once as two arrays that each timestamp looks its day up in, so the database orders and
-  interpolates the durations itself;
-- on SQLite (the one-machine deployment) the three timestamp columns of the requests
-  in the period are fetched in one `values_list` query, at most DURATION_ROW_CAP rows
-  (the newest, flagged `capped`), and the same arithmetic runs in Python over those
-  tuples; no model instance is built.
+Medians and 90th percentiles are PostgreSQL's `percentile_cont` (linear interpolation
+between the two nearest ranks): on PostgreSQL the PercentileCont aggregate; on SQLite,
+which has none, the stored durations of the period's requests (at most DURATION_ROW_CAP,
+the newest, flagged `capped`) are fetched in one `values_list` query and interpolated the
+same way in Python.
 """
 
 import math
@@ -28,13 +23,12 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Avg, Count, F, Max, Q
+from django.db.models import Aggregate, Avg, Count, F, FloatField, Max, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from apps.core.business_days import DAY_SECONDS, JAPAN, is_office_day
+from apps.core.business_days import DAY_SECONDS, JAPAN
 from apps.support.models import OPEN_STATUSES, Deflection, Kind, Status, SupportRequest
 
 # For labelling the figures (apps.reports, with OPEN_STATUSES): (value, label) in display order.
@@ -43,10 +37,7 @@ STATUSES = Status.choices
 
 # SQLite only: the most rows whose durations are fetched for the percentiles.
 DURATION_ROW_CAP = 200_000
-# Japan has had no daylight saving time since 1951: local time is UTC + 9 h.
-JAPAN_OFFSET_SECONDS = 9 * 60 * 60
 PERCENTILES = (0.5, 0.9)
-EPOCH = date(1970, 1, 1)
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -150,45 +141,20 @@ def target_and_rating_totals(
 # --- durations in business days -------------------------------------------------------------------
 
 
-class OfficeCalendar:
-    """Cumulative office days from `base`: `before[i]` = office days in [base, base + i).
-    The office time before a moment is then one lookup, in SQL or in Python."""
+class PercentileCont(Aggregate):
+    """PostgreSQL's ordered-set aggregate: the value at `fraction` of the ordered non-null
+    values, interpolated linearly between the two nearest."""
 
-    def __init__(self, first: date, last: date) -> None:
-        self.base = first
-        self.before = [0]
-        day = first
-        while day <= last + timedelta(days=1):
-            self.before.append(self.before[-1] + (1 if is_office_day(day) else 0))
-            day += timedelta(days=1)
+    function = "percentile_cont"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
 
-    @property
-    def base_epoch_day(self) -> int:
-        return (self.base - EPOCH).days
-
-    def as_columns(self) -> tuple[list[int], list[int], list[int]]:
-        """(day number since 1970, office days before it, 1 if an office day) per day."""
-        n = len(self.before) - 1
-        base = self.base_epoch_day
-        return (
-            [base + i for i in range(n)],
-            self.before[:n],
-            [self.before[i + 1] - self.before[i] for i in range(n)],
-        )
-
-    def office_seconds_before(self, moment: datetime) -> int | None:
-        """Office seconds in [base 00:00, moment), Japan time; None outside the calendar
-        (as the SQL join finds no day there)."""
-        local = int(moment.timestamp()) + JAPAN_OFFSET_SECONDS
-        day, seconds = divmod(local, DAY_SECONDS)
-        i = day - self.base_epoch_day
-        if not 0 <= i < len(self.before) - 1:
-            return None
-        return self.before[i] * DAY_SECONDS + (self.before[i + 1] - self.before[i]) * seconds
+    def __init__(self, expression, fraction: float, **extra):
+        super().__init__(expression, fraction=float(fraction), **extra)
 
 
 def percentile_cont(sorted_values: Sequence[float], fraction: float) -> float | None:
-    """PostgreSQL's percentile_cont: linear interpolation between the nearest ranks."""
+    """The same as PercentileCont, over a sorted list (SQLite has no such aggregate)."""
     if not sorted_values:
         return None
     position = fraction * (len(sorted_values) - 1)
@@ -197,98 +163,38 @@ def percentile_cont(sorted_values: Sequence[float], fraction: float) -> float | 
     return sorted_values[lower] + (sorted_values[upper] - sorted_values[lower]) * (position - lower)
 
 
-def _office_days(value: float | None) -> Decimal | None:
-    return None if value is None else Decimal(str(round(value, 4)))
+def _office_days(seconds: float | None) -> Decimal | None:
+    return None if seconds is None else Decimal(str(round(seconds / DAY_SECONDS, 4)))
 
 
 def response_times(*, start: date, end: date, department_ids: Sequence[int] | None = None) -> dict:
     """{first_response: {count, median, p90}, resolution: {count, median, p90}, capped}
     in office days (Decimal, 4 places), over requests made in the period that have had
     a first response / a resolution."""
-    requests = (
-        _requests(start, end, department_ids)
-        .filter(Q(first_responded_at__isnull=False) | Q(resolved_at__isnull=False))
-        .order_by()
-    )
-    calendar = OfficeCalendar(start - timedelta(days=1), max(end, timezone.localdate()) + timedelta(days=1))
+    requests = _requests(start, end, department_ids).order_by()
+    columns = {"first_response": "first_response_office_seconds", "resolution": "resolution_office_seconds"}
+    result: dict = {"capped": False}
     if connection.vendor == "postgresql":
-        return _response_times_postgresql(requests, calendar)
-    return _response_times_python(requests, calendar)
-
-
-def _response_times_python(requests, calendar: OfficeCalendar) -> dict:
+        aggregates = {}
+        for key, column in columns.items():
+            aggregates[f"{key}_count"] = Count(column)
+            aggregates |= {f"{key}_{q}": PercentileCont(column, q) for q in PERCENTILES}
+        row = requests.aggregate(**aggregates)
+        for key in columns:
+            result[key] = {"count": row[f"{key}_count"]} | {
+                name: _office_days(row[f"{key}_{q}"]) for name, q in zip(("median", "p90"), PERCENTILES, strict=True)
+            }
+        return result
     rows = list(
-        requests.order_by("-created_at").values_list("created_at", "first_responded_at", "resolved_at")[
-            : DURATION_ROW_CAP + 1
-        ]
+        requests.filter(Q(first_response_office_seconds__isnull=False) | Q(resolution_office_seconds__isnull=False))
+        .order_by("-created_at")
+        .values_list(*columns.values())[: DURATION_ROW_CAP + 1]
     )
-    capped = len(rows) > DURATION_ROW_CAP
-    rows = rows[:DURATION_ROW_CAP]
-    seconds = calendar.office_seconds_before
-    first, resolution = [], []
-    for created, responded, resolved in rows:
-        origin = seconds(created)
-        for moment, values in ((responded, first), (resolved, resolution)):
-            office = seconds(moment) if moment is not None and origin is not None else None
-            if office is not None:
-                values.append((office - origin) / DAY_SECONDS)
-    first.sort()
-    resolution.sort()
-    result: dict = {"capped": capped}
-    for key, values in (("first_response", first), ("resolution", resolution)):
+    result["capped"] = len(rows) > DURATION_ROW_CAP
+    for i, key in enumerate(columns):
+        values = sorted(row[i] for row in rows[:DURATION_ROW_CAP] if row[i] is not None)
         median, p90 = (percentile_cont(values, q) for q in PERCENTILES)
         result[key] = {"count": len(values), "median": _office_days(median), "p90": _office_days(p90)}
-    return result
-
-
-def _response_times_postgresql(requests, calendar: OfficeCalendar) -> dict:
-    result: dict = {"capped": False}
-    empty = {"count": 0, "median": None, "p90": None}
-    try:
-        inner, params = requests.values("created_at", "first_responded_at", "resolved_at").query.sql_with_params()
-    except EmptyResultSet:  # an empty list of departments
-        return result | {"first_response": empty, "resolution": empty}
-    # The calendar as two arrays indexed by day number (days since 1970 in Japan time, from
-    # the calendar's first day): office days before the day, and 1 if it is an office day.
-    # A moment's day is an array subscript; a day outside the calendar gives NULL, as
-    # Python's office_seconds_before gives None. (Joining a calendar table instead made the
-    # planner sort every request three times.) `x` is materialised so that each timestamp is
-    # converted once, not once per use. Interpolated: constants and the ORM's own SQL only;
-    # every value is a parameter.
-    base = calendar.base_epoch_day - 1  # PostgreSQL arrays start at 1
-
-    def office(column: str) -> str:
-        day = f"x.{column} / {DAY_SECONDS} - {base}"
-        return f"(b.before[{day}]::bigint * {DAY_SECONDS} + b.office[{day}] * MOD(x.{column}, {DAY_SECONDS}))"
-
-    def local(column: str) -> str:
-        # Whole seconds, truncated as Python's int(moment.timestamp()); float8 arithmetic,
-        # several times faster here than EXTRACT's numeric.
-        return f"floor(date_part('epoch', r.{column}))::bigint + {JAPAN_OFFSET_SECONDS}"
-
-    sql = f"""
-        WITH b AS (SELECT %s::int[] AS before, %s::int[] AS office),
-        x AS MATERIALIZED (
-            SELECT {local("created_at")} AS c, {local("first_responded_at")} AS f, {local("resolved_at")} AS z
-            FROM ({inner}) r
-        ),
-        y AS (
-            SELECT {office("c")} AS c_office, {office("f")} AS f_office, {office("z")} AS z_office FROM x, b
-        )
-        SELECT COUNT(f_office - c_office),
-               percentile_cont(%s::float8[]) WITHIN GROUP (ORDER BY (f_office - c_office)::float8 / {DAY_SECONDS}),
-               COUNT(z_office - c_office),
-               percentile_cont(%s::float8[]) WITHIN GROUP (ORDER BY (z_office - c_office)::float8 / {DAY_SECONDS})
-        FROM y
-    """
-    _days, before, office_day = calendar.as_columns()
-    fractions = list(PERCENTILES)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [before, office_day, *params, fractions, fractions])
-        fr_count, fr_values, res_count, res_values = cursor.fetchone()
-    for key, count, values in (("first_response", fr_count, fr_values), ("resolution", res_count, res_values)):
-        median, p90 = values if count else (None, None)
-        result[key] = {"count": count, "median": _office_days(median), "p90": _office_days(p90)}
     return result
 
 

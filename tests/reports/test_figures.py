@@ -230,13 +230,13 @@ def test_charts_are_drawn_from_their_tables(city):
     assert "Environment Bureau" in hours.chart.summary and "table below" in hours.chart.summary
 
 
-def test_future_dates_of_the_calendar_are_covered(city):
-    """The office-day calendar reaches today even when the period ended long ago."""
+def test_a_short_period_long_ago_has_the_response_times_of_its_own_requests(city):
+    """May 2024 holds one answered request: R1, 1.0 office day (Golden Week between)."""
     report = build(period=Period(start=date(2024, 5, 1), end=date(2024, 5, 31)))
     assert rows_by_label(table(report, "support", "times"))["First response"][:3] == [1, D("1.0"), D("1.0")]
 
 
-@pytest.mark.skipif(connection.vendor == "postgresql", reason="PostgreSQL computes percentiles in SQL, uncapped")
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="PostgreSQL computes percentiles in the database, uncapped")
 def test_sqlite_caps_the_rows_fetched_for_percentiles_and_says_so(city, monkeypatch):
     from apps.support import reporting
 

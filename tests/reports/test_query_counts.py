@@ -49,7 +49,7 @@ def add_rows(n: int, *, city, people: list, articles: list[Article], offset: int
         for voter in people[:per_idea]
     )
     Vote.objects.update(created_at=START)  # auto_now_add set "now" on insert
-    SupportRequest.objects.bulk_create(
+    requests = [
         SupportRequest(
             kind="technical",
             title="t",
@@ -65,7 +65,10 @@ def add_rows(n: int, *, city, people: list, articles: list[Article], offset: int
             rating=1 + i % 5,
         )
         for i in range(n)
-    )
+    ]
+    for request in requests:
+        request.office_durations_refresh()  # as save() would
+    SupportRequest.objects.bulk_create(requests)
     # Unique (article, reader, day) by numbering every view of the test, first batch and second.
     a = len(articles)
     ArticleView.objects.bulk_create(

@@ -132,6 +132,7 @@ def _request_rows(total: int, rng: random.Random, now, people: dict):
         request.updated_at = moments[-1] if status != Status.NEW else created
         request.version = 1 + (status != Status.NEW) + responded + (status in (Status.RESOLVED, Status.CLOSED))
         request.due_refresh()
+        request.office_durations_refresh()  # bulk_create skips save(), which keeps them
         # Three replies: the COE's answer, the requester's reply, and an internal note or a follow-up.
         replies = [
             (assignee, scenario.first_reply, False, moments[0]),
