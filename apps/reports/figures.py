@@ -213,8 +213,8 @@ def _summary(key: str, caption: str, metrics: list[tuple[str, Cell] | tuple[str,
 
 def ideas_section(scope: Scope) -> Section:
     """Queries: ideas by department, by challenge and by answer, head count (once per
-    report), challenges
-    with hidden counts, votes (1 on PostgreSQL, 3 elsewhere): 6 or 8."""
+    report), challenges with hidden counts, votes (by department, by challenge, in all)
+    and the challenges' titles: 9."""
     args = {"start": scope.start, "end": scope.end, "department_ids": scope.department_ids}
     by_dept_ideas = ideas_reporting.ideas_by_department(**args)
     by_challenge_ideas = ideas_reporting.ideas_by_challenge(**args)
@@ -342,8 +342,8 @@ def ideas_section(scope: Scope) -> Section:
 
 
 def support_section(scope: Scope) -> Section:
-    """Queries: volume (1 on PostgreSQL, 4 elsewhere), targets and ratings, response
-    times, deflections by target and top: 5 or 8."""
+    """Queries: volume (by kind, month, department and status), targets and ratings,
+    response times, deflections by target and top: 8."""
     args = {"start": scope.start, "end": scope.end, "department_ids": scope.department_ids}
     volume = support_reporting.request_volume(**args)
     by_kind = {r["kind"]: r["requests"] for r in volume["by_kind"]}
