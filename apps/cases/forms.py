@@ -10,9 +10,8 @@ from apps.accounts.models import User
 from apps.accounts.selectors import department_list
 from apps.cases.models import Case, Field, HoursMethod, Tool, validate_link_url
 from apps.cases.selectors import SORTS, CaseFilters
-from apps.cases.services import ATTACHMENT_KINDS
 from apps.core.forms import SingleLineTextMixin, portal_formfield
-from apps.core.uploads import validate_upload
+from apps.core.uploads import ATTACHMENT_KINDS, validate_upload
 
 # At most this many values per facet are read from a URL: enough for any real selection.
 MAX_VALUES_PER_FACET = 50

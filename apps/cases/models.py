@@ -4,8 +4,6 @@ Fields (分野) and tools are small reference tables rather than choices, so the
 one without a release; each carries its Japanese and English name, like Department.
 """
 
-import uuid
-from pathlib import PurePosixPath
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -16,6 +14,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from apps.core import models as core_models
 from apps.core.i18n import BilingualNameMixin
 
 
@@ -325,31 +324,9 @@ class CaseLink(models.Model):
         return not self.url.startswith("/")
 
 
-def _attachment_path(instance: "CaseAttachment", filename: str) -> str:
-    # A random name on disk: the original name (shown and sent back on download) is kept in
-    # the row, and no user-chosen path reaches the file system.
-    return f"cases/attachments/{uuid.uuid4().hex}{PurePosixPath(filename).suffix.lower()[:10]}"
-
-
-class CaseAttachment(models.Model):
+class CaseAttachment(core_models.Attachment):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(_("file"), upload_to=_attachment_path, max_length=255)
-    name = models.CharField(_("file name"), max_length=255)
-    kind = models.CharField(_("type"), max_length=10)
-    size = models.PositiveBigIntegerField(_("size"))
     description = models.CharField(_("description"), max_length=200, blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["uploaded_at", "id"]
-        verbose_name = _("attachment")
-        verbose_name_plural = _("attachments")
-
-    def __str__(self) -> str:
-        return self.name
 
     def get_absolute_url(self) -> str:
         return reverse("cases:attachment", args=[self.pk])

@@ -6,7 +6,6 @@ from datetime import date
 from decimal import Decimal
 from typing import TypedDict, Unpack
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -29,11 +28,9 @@ from apps.cases.models import (
 )
 from apps.core.dates import fiscal_year
 from apps.core.services import audit_log
-from apps.core.uploads import DOCUMENTS, IMAGES, validate_upload
+from apps.core.uploads import attachment_store, attachments_delete, prepare_upload
 from apps.notifications.services import notification_send
 from apps.search.services import search_index_update
-
-ATTACHMENT_KINDS = DOCUMENTS + IMAGES
 
 
 class CaseFields(TypedDict, total=False):
@@ -303,40 +300,32 @@ def reference_item_update(
 
 
 def case_attachment_add(*, case: Case, upload: UploadedFile, actor: User, description: str = "") -> CaseAttachment:
-    """Attach a document or picture after checking its type by content and its size."""
-    kind = validate_upload(upload, kinds=ATTACHMENT_KINDS, max_bytes=settings.PORTAL_UPLOAD_MAX_BYTES)
+    """Attach a document or picture after checking its type by content and its size
+    (apps.core.uploads: pictures are stored without their hidden data)."""
+    prepared = prepare_upload(upload)
     with transaction.atomic():
-        attachment = CaseAttachment(
-            case=case,
-            name=(upload.name or "file")[-255:],
-            kind=kind,
-            size=upload.size,
-            description=description.strip()[:200],
-            uploaded_by=actor,
+        attachment = attachment_store(
+            CaseAttachment(case=case, description=description.strip()[:200], uploaded_by=actor), prepared
         )
-        attachment.file.save(upload.name or "file", upload, save=False)
-        try:
-            attachment.save()
-            audit_log(
-                action="case.attachment_added",
-                actor=actor,
-                target=case,
-                data={"attachment": attachment.pk, "name": attachment.name, "kind": kind, "size": attachment.size},
-            )
-        except Exception:
-            attachment.file.delete(save=False)
-            raise
+        audit_log(
+            action="case.attachment_added",
+            actor=actor,
+            target=case,
+            data={
+                "attachment": attachment.pk,
+                "name": attachment.name,
+                "kind": attachment.kind,
+                "size": attachment.size,
+            },
+        )
     return attachment
 
 
 def case_attachment_delete(*, attachment: CaseAttachment, actor: User) -> None:
-    case, name, storage_name = attachment.case, attachment.name, attachment.file.name
-    storage = attachment.file.storage
+    case, name = attachment.case, attachment.name
     with transaction.atomic():
-        attachment.delete()
+        attachments_delete([attachment])
         audit_log(action="case.attachment_deleted", actor=actor, target=case, data={"name": name})
-        # The file goes only once the row is surely gone.
-        transaction.on_commit(lambda: storage.delete(storage_name))
 
 
 def cases_leaver_handle(leaver: Leaver) -> dict | None:

@@ -19,15 +19,20 @@ import re
 from html import escape
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.forms.utils import flatatt
 from django.forms.widgets import Input
+from django.template.defaultfilters import filesizeformat
 from django.utils.deconstruct import deconstructible
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from apps.core import uploads
 
 # Text boxes of one line; a hidden input carries a token, a password is taken as it is.
 SINGLE_LINE_INPUT_TYPES = frozenset({"text", "search", "email", "url", "tel"})
@@ -196,6 +201,59 @@ class MultipleFileField(forms.FileField):
         if isinstance(data, list | tuple):
             return [single(d, initial) for d in data if d]
         return [single(data, initial)] if data else []
+
+
+def attachments_help_text() -> str:
+    return gettext(
+        "Up to %(max)d files: %(types)s; at most %(size)s each. Images are re-saved without their hidden data "
+        "(such as the GPS position)."
+    ) % {
+        "max": uploads.MAX_FILES,
+        "types": uploads.accepted_extensions(),
+        "size": filesizeformat(settings.PORTAL_UPLOAD_MAX_BYTES),
+    }
+
+
+class KeptFilesMixin:
+    """For a form with an `attachments` MultipleFileField: each file is checked and prepared
+    (apps.core.uploads); the good files of a form that fails elsewhere are kept and come
+    back as a signed token (the `kept_files` field), so they need not be chosen again.
+    `good_uploads` and `kept` are what the service attaches."""
+
+    def kept_files_init(self, user) -> None:
+        self.user = user
+        self.fields["attachments"].help_text = attachments_help_text()
+        self.kept: list[uploads.KeptFile] = uploads.kept_from_token(self.data.get("kept_files", ""), user_id=user.pk)
+        self.good_uploads: list[uploads.PreparedUpload] = []
+
+    def clean_attachments(self):
+        files, errors = self.cleaned_data.get("attachments") or [], []
+        self.good_uploads = []
+        for upload in files:
+            try:
+                self.good_uploads.append(uploads.prepare_upload(upload))
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+        if len(files) + len(self.kept) > uploads.MAX_FILES:
+            errors.append(gettext("At most %(max)d files can be attached at once.") % {"max": uploads.MAX_FILES})
+        if errors:
+            raise ValidationError(errors)
+        return self.good_uploads
+
+    def checked_quietly(self) -> None:
+        """Clean the form so that its good files can be kept, without showing errors (a
+        preview or a search for similar items: nothing was sent yet)."""
+        self.is_valid()
+        self.errors.clear()
+
+    def keep_files(self) -> str:
+        """After a failed validation: store the good new files and return the token for
+        every kept file (the earlier ones too)."""
+        if self.good_uploads:
+            room = max(0, uploads.MAX_FILES - len(self.kept))
+            self.kept += uploads.keep(self.good_uploads[:room])
+            self.good_uploads = []
+        return uploads.kept_token(self.kept, user_id=self.user.pk)
 
 
 class Select(forms.Select):

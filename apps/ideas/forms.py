@@ -1,8 +1,6 @@
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -11,14 +9,15 @@ from apps.accounts.selectors import department_list
 from apps.core.forms import (
     IdChoiceField,
     IdsChoiceField,
+    KeptFilesMixin,
     MaxCharactersValidator,
     MultipleFileField,
     SingleLineTextMixin,
     portal_formfield,
 )
 from apps.core.params import IdField
+from apps.core.uploads import MAX_FILES
 from apps.ideas.models import AnswerStatus, Attachment, Challenge, Idea
-from apps.ideas.uploads import MAX_FILES, accepted_extensions, prepare_upload
 
 DATETIME_INPUT = "%Y-%m-%dT%H:%M"
 # An idea's details, as long as a support request's description may be. Checked here only:
@@ -113,10 +112,10 @@ class ChallengeForm(SingleLineTextMixin, forms.ModelForm):
         return data
 
 
-class IdeaForm(SingleLineTextMixin, forms.Form):
+class IdeaForm(SingleLineTextMixin, KeptFilesMixin, forms.Form):
     """Saving a draft needs only a title; submitting needs the summary too. When anything
-    is wrong the form comes back with everything typed (files must be chosen again:
-    browsers never re-fill a file input)."""
+    is wrong the form comes back with everything typed and the files kept (browsers never
+    re-fill a file input)."""
 
     title = forms.CharField(label=_("Title"), max_length=150)
     summary = forms.CharField(
@@ -145,9 +144,12 @@ class IdeaForm(SingleLineTextMixin, forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )  # fmt: skip
 
-    def __init__(self, *args, challenge: Challenge, idea: Idea | None = None, submitting: bool = False, **kwargs):
+    def __init__(
+        self, *args, user: User, challenge: Challenge, idea: Idea | None = None, submitting: bool = False, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.challenge, self.idea, self.submitting = challenge, idea, submitting
+        self.kept_files_init(user)
         self.fields["category"].queryset = challenge.categories.all()
         self.fields["category"].empty_label = _("No category")
         self.fields["department"].queryset = department_list()
@@ -168,10 +170,6 @@ class IdeaForm(SingleLineTextMixin, forms.Form):
             self.fields["remove_attachments"].queryset = idea.attachments.all()
         else:
             del self.fields["remove_attachments"]
-        self.fields["attachments"].help_text = _(
-            "Up to %(max)d files: %(types)s; at most %(size)s each. Images are re-saved without their hidden data "
-            "(such as the GPS position)."
-        ) % {"max": MAX_FILES, "types": accepted_extensions(), "size": filesizeformat(settings.PORTAL_UPLOAD_MAX_BYTES)}
 
     @staticmethod
     def initial_for(idea: Idea) -> dict:
@@ -184,24 +182,13 @@ class IdeaForm(SingleLineTextMixin, forms.Form):
             "tags": idea.tags,
         }
 
-    def clean_attachments(self):
-        prepared, errors = [], []
-        for upload in self.cleaned_data["attachments"]:
-            try:
-                prepared.append(prepare_upload(upload))
-            except ValidationError as exc:
-                errors.extend(exc.messages)
-        if errors:
-            raise ValidationError(errors)
-        return prepared
-
     def clean(self):
         data = super().clean()
         if self.submitting and not (data.get("summary") or "").strip() and "summary" not in self.errors:
             self.add_error("summary", _("Write a short summary before submitting (a draft can be saved without it)."))
         existing = len(self.idea.attachments.all()) if self.idea is not None and self.idea.pk else 0
         removed = len(data.get("remove_attachments") or [])
-        if existing - removed + len(data.get("attachments") or []) > MAX_FILES:
+        if existing - removed + len(data.get("attachments") or []) + len(self.kept) > MAX_FILES:
             self.add_error(
                 "attachments", _("An idea can have at most %(max)d images and attachments.") % {"max": MAX_FILES}
             )
@@ -216,7 +203,7 @@ class IdeaForm(SingleLineTextMixin, forms.Form):
             "category": data.get("category"),
             "department": data.get("department"),
             "tags": data.get("tags") or "",
-            "attachments_add": data.get("attachments") or [],
+            "attachments_add": [*(data.get("attachments") or []), *self.kept],
             "attachments_remove": [a.pk for a in data.get("remove_attachments") or []],
         }
 

@@ -6,6 +6,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core import models as core_models
 from apps.core.i18n import BilingualNameMixin
 
 
@@ -299,21 +300,5 @@ class IdeaEvent(models.Model):
         return f"{self.idea_id} {self.action}"
 
 
-class Attachment(models.Model):
+class Attachment(core_models.Attachment):
     idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to="ideas/%Y/%m/")
-    name = models.CharField(max_length=200)
-    kind = models.CharField(max_length=10)
-    size = models.PositiveIntegerField()
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def is_image(self) -> bool:
-        return self.kind in {"png", "jpeg", "gif", "webp"}

@@ -5,7 +5,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -16,9 +15,9 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import User
 from apps.core.exceptions import RuleError
 from apps.core.services import audit_log, person_lock, recent_repeat
+from apps.core.uploads import MAX_FILES, KeptFile, PreparedUpload, attachment_store, attachments_delete
 from apps.ideas.models import Attachment, Category, Challenge, Coauthor, Comment, Follow, Idea, IdeaEvent, Vote
 from apps.ideas.selectors import challenge_forget
-from apps.ideas.uploads import MAX_FILES, PreparedUpload
 from apps.notifications.services import notification_send
 from apps.search.services import search_index_update
 
@@ -227,7 +226,7 @@ def idea_save(
     department=None,
     tags: str = "",
     submit: bool = False,
-    attachments_add: Sequence[PreparedUpload] = (),
+    attachments_add: Sequence[PreparedUpload | KeptFile] = (),
     attachments_remove: Sequence[int] = (),
     now=None,
 ) -> Idea:
@@ -284,13 +283,11 @@ def idea_save(
     return idea
 
 
-def _attachments_update(idea: Idea, actor: User, add: Sequence[PreparedUpload], remove: Sequence[int]) -> None:
+def _attachments_update(
+    idea: Idea, actor: User, add: Sequence[PreparedUpload | KeptFile], remove: Sequence[int]
+) -> None:
     if remove:
-        doomed = list(Attachment.objects.filter(idea=idea, pk__in=list(remove)))
-        Attachment.objects.filter(pk__in=[a.pk for a in doomed]).delete()
-        # Files go only once the rows are surely gone.
-        for attachment in doomed:
-            transaction.on_commit(lambda f=attachment.file: f.storage.delete(f.name))
+        attachments_delete(Attachment.objects.filter(idea=idea, pk__in=list(remove)))
     if not add:
         return
     if Attachment.objects.filter(idea=idea).count() + len(add) > MAX_FILES:
@@ -300,12 +297,7 @@ def _attachments_update(idea: Idea, actor: User, add: Sequence[PreparedUpload], 
             status=400,
         )
     for upload in add:
-        attachment = Attachment(
-            idea=idea, name=upload.name, kind=upload.kind, size=len(upload.content), uploaded_by=actor
-        )
-        # The file is written before the row; a rolled-back transaction leaves an orphan file, never a broken row.
-        attachment.file.save(upload.storage_name(), ContentFile(upload.content), save=False)
-        attachment.save()
+        attachment_store(Attachment(idea=idea, uploaded_by=actor), upload)
 
 
 def _refuse_if_sealed(challenge: Challenge) -> None:

@@ -241,6 +241,7 @@ def _similar_hits(request: HttpRequest, text: str, exclude_id: int | None) -> li
 
 
 def _idea_form_response(request, *, form, challenge, idea=None, similar=None, status=200) -> HttpResponse:
+    kept_token = form.keep_files() if form.is_bound else ""
     title = _("Edit idea") if idea else _("Submit an idea")
     trail = [_challenge_crumb(challenge)]
     if idea:
@@ -250,6 +251,8 @@ def _idea_form_response(request, *, form, challenge, idea=None, similar=None, st
         "ideas/idea_form.html",
         {
             "form": form,
+            "kept_files": form.kept,
+            "kept_token": kept_token,
             "challenge": challenge,
             "idea": idea,
             "page_title": title,
@@ -265,13 +268,12 @@ def _idea_form_post(request: HttpRequest, challenge: Challenge, idea: Idea | Non
     action = params.choice(request.POST, "action", ["draft", "submit", "save", "similar"], "draft")
     if action == "similar":
         # Without JavaScript: show similar ideas and give the form back exactly as typed.
-        form = IdeaForm(request.POST, challenge=challenge, idea=idea)
-        form.is_valid()
-        form.errors.clear()  # not sent yet: no error to show
+        form = IdeaForm(request.POST, request.FILES, user=request.user, challenge=challenge, idea=idea)
+        form.checked_quietly()
         hits = _similar_hits(request, SimilarIdeaForm(request.POST).text(), idea.pk if idea else None)
         return _idea_form_response(request, form=form, challenge=challenge, idea=idea, similar=hits)
     submit = action == "submit"
-    form = IdeaForm(request.POST, request.FILES, challenge=challenge, idea=idea, submitting=submit)
+    form = IdeaForm(request.POST, request.FILES, user=request.user, challenge=challenge, idea=idea, submitting=submit)
     if not form.is_valid():
         return _idea_form_response(request, form=form, challenge=challenge, idea=idea, status=400)
     try:
@@ -301,7 +303,7 @@ def idea_create(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("ideas:challenge_detail", pk=challenge.pk)
     if request.method == "POST":
         return _idea_form_post(request, challenge, None)
-    return _idea_form_response(request, form=IdeaForm(challenge=challenge), challenge=challenge)
+    return _idea_form_response(request, form=IdeaForm(user=request.user, challenge=challenge), challenge=challenge)
 
 
 @login_required
@@ -309,7 +311,7 @@ def idea_edit(request: HttpRequest, pk: int) -> HttpResponse:
     idea = selectors.idea_for_edit(request.user, pk)
     if request.method == "POST":
         return _idea_form_post(request, idea.challenge, idea)
-    form = IdeaForm(initial=IdeaForm.initial_for(idea), challenge=idea.challenge, idea=idea)
+    form = IdeaForm(initial=IdeaForm.initial_for(idea), user=request.user, challenge=idea.challenge, idea=idea)
     return _idea_form_response(request, form=form, challenge=idea.challenge, idea=idea)
 
 

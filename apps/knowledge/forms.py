@@ -1,16 +1,20 @@
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
-from apps.core.forms import MAX_ID, DateField, IdChoiceField, IdsChoiceField, MultipleFileField, SingleLineTextMixin
+from apps.core.forms import (
+    MAX_ID,
+    DateField,
+    IdChoiceField,
+    IdsChoiceField,
+    KeptFilesMixin,
+    MultipleFileField,
+    SingleLineTextMixin,
+)
 from apps.core.params import IdField
-from apps.core.uploads import KINDS, validate_upload
 from apps.knowledge import selectors
 from apps.knowledge.models import Article, ArticleAttachment, Category, Tag
-from apps.knowledge.services import ATTACHMENT_KINDS
 
 
 class CategoryChoiceField(IdChoiceField):
@@ -26,11 +30,7 @@ class CategoryChoiceField(IdChoiceField):
         ]
 
 
-def _accepted_extensions() -> str:
-    return ", ".join(ext for key in ATTACHMENT_KINDS for ext in KINDS[key].extensions)
-
-
-class ArticleForm(SingleLineTextMixin, forms.Form):
+class ArticleForm(SingleLineTextMixin, KeptFilesMixin, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     category = CategoryChoiceField(label=_("Category"), required=False, empty_label=_("No category"))
     tags = forms.CharField(
@@ -77,19 +77,16 @@ class ArticleForm(SingleLineTextMixin, forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0, max_value=MAX_ID)
 
-    def __init__(self, *args, article: Article | None = None, **kwargs):
+    def __init__(self, *args, user: User, article: Article | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.article = article
+        self.kept_files_init(user)
         self.fields["category"]._set_tree_choices()
         self.fields["related"].queryset = selectors.article_choices_for_related(article)
         if article is not None:
             self.fields["remove_attachments"].queryset = article.attachments.all()
         else:
             del self.fields["remove_attachments"]
-        self.fields["attachments"].help_text = _("Accepted: %(types)s; at most %(size)s each.") % {
-            "types": _accepted_extensions(),
-            "size": filesizeformat(settings.PORTAL_UPLOAD_MAX_BYTES),
-        }
 
     def clean_tags(self) -> list[str]:
         raw = self.cleaned_data["tags"].replace("、", ",").replace("，", ",")
@@ -102,17 +99,8 @@ class ArticleForm(SingleLineTextMixin, forms.Form):
             raise ValidationError(_("Use at most 20 tags."))
         return names
 
-    def clean_attachments(self):
-        files = self.cleaned_data["attachments"]
-        errors = []
-        for upload in files:
-            try:
-                validate_upload(upload, kinds=ATTACHMENT_KINDS, max_bytes=settings.PORTAL_UPLOAD_MAX_BYTES)
-            except ValidationError as exc:
-                errors.extend(exc.messages)
-        if errors:
-            raise ValidationError(errors)
-        return files
+    def new_and_kept_files(self) -> list:
+        return [*self.good_uploads, *self.kept]
 
     @staticmethod
     def initial_for(article: Article) -> dict:

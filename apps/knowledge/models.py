@@ -1,12 +1,12 @@
-import uuid
 from datetime import date
-from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from apps.core import models as core_models
 
 
 class Category(models.Model):
@@ -144,28 +144,8 @@ class ArticleRevision(models.Model):
         return f"{self.article_id} r{self.number}"
 
 
-def _attachment_path(instance: "ArticleAttachment", filename: str) -> str:
-    # A random name: the original name is kept in a field, and nothing on disk can be guessed.
-    suffix = PurePosixPath(filename).suffix.lower()[:10]
-    return f"knowledge/attachments/{uuid.uuid4().hex}{suffix}"
-
-
-class ArticleAttachment(models.Model):
+class ArticleAttachment(core_models.Attachment):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(_("file"), upload_to=_attachment_path, max_length=200)
-    original_name = models.CharField(_("file name"), max_length=200)
-    kind = models.CharField(_("type"), max_length=10)
-    size = models.PositiveBigIntegerField(_("size"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-        verbose_name = _("attachment")
-        verbose_name_plural = _("attachments")
-
-    def __str__(self) -> str:
-        return self.original_name
 
     def get_absolute_url(self) -> str:
         return reverse("knowledge:attachment", args=[self.article_id, self.pk])

@@ -6,7 +6,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -21,7 +20,7 @@ from apps.accounts.roles import Role
 from apps.core.exceptions import RuleError
 from apps.core.markdown import markdown_to_text
 from apps.core.services import audit_log
-from apps.core.uploads import DOCUMENTS, IMAGES, validate_upload
+from apps.core.uploads import KeptFile, PreparedUpload, attachment_store, attachments_delete, prepare_upload
 from apps.knowledge.models import (
     Article,
     ArticleAttachment,
@@ -34,12 +33,13 @@ from apps.knowledge.models import (
 )
 from apps.notifications.services import notification_send
 
-ATTACHMENT_KINDS = (*DOCUMENTS, *IMAGES)
 EXCERPT_CHARS = 160
 # An owner is reminded of a stale article at most once in this many days.
 STALE_REMINDER_PERIOD_DAYS = 30
 
 S = Article.Status
+# A file as a form hands it over: new, or prepared already, or kept from an earlier try.
+Upload = UploadedFile | PreparedUpload | KeptFile
 # action -> statuses it may start from
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "submit": (S.DRAFT,),
@@ -100,43 +100,30 @@ def tags_from_names(names: Iterable[str]) -> list[Tag]:
     return [existing[name] for name in wanted]
 
 
-def _attachments_add(*, article: Article, actor: User, files: Sequence[UploadedFile]) -> list[ArticleAttachment]:
-    created = []
-    for upload in files:
-        kind = validate_upload(upload, kinds=ATTACHMENT_KINDS, max_bytes=settings.PORTAL_UPLOAD_MAX_BYTES)
-        attachment = ArticleAttachment(
-            article=article, original_name=upload.name[:200], kind=kind, size=upload.size, uploaded_by=actor
-        )
-        attachment.file.save(upload.name, upload, save=False)
-        attachment.save()
-        created.append(attachment)
-    return created
+def _attachments_add(*, article: Article, actor: User, files: Sequence[Upload]) -> list[ArticleAttachment]:
+    return [attachment_store(ArticleAttachment(article=article, uploaded_by=actor), upload) for upload in files]
 
 
 def _attachments_remove(*, article: Article, attachments: Iterable[ArticleAttachment]) -> None:
-    doomed = [a for a in attachments if a.article_id == article.pk]
-    if not doomed:
-        return
-    names = [a.file.name for a in doomed]
-    ArticleAttachment.objects.filter(pk__in=[a.pk for a in doomed]).delete()
-    storage = ArticleAttachment._meta.get_field("file").storage
-    # Files go only once the rows are gone for good; a rollback keeps them.
-    transaction.on_commit(lambda: [storage.delete(name) for name in names])
+    attachments_delete(a for a in attachments if a.article_id == article.pk)
 
 
 def _related_set(article: Article, related: Iterable[Article]) -> None:
     article.related.set([a for a in related if a.pk != article.pk])
 
 
-def _validate_files(files: Sequence[UploadedFile]) -> None:
-    errors = []
+def _prepared(files: Sequence[Upload]) -> list[PreparedUpload | KeptFile]:
+    """Each new file checked and prepared (apps.core.uploads), or ValidationError on the
+    attachments field naming every file refused."""
+    prepared, errors = [], []
     for upload in files:
         try:
-            validate_upload(upload, kinds=ATTACHMENT_KINDS, max_bytes=settings.PORTAL_UPLOAD_MAX_BYTES)
+            prepared.append(prepare_upload(upload) if isinstance(upload, UploadedFile) else upload)
         except ValidationError as exc:
             errors.extend(exc.messages)
     if errors:
         raise ValidationError({"attachments": errors})
+    return prepared
 
 
 def article_create(
@@ -148,13 +135,13 @@ def article_create(
     tags: Iterable[str] = (),
     review_by: date | None = None,
     related: Iterable[Article] = (),
-    attachments: Sequence[UploadedFile] = (),
+    attachments: Sequence[Upload] = (),
     owner: User | None = None,
     note: str = "",
 ) -> Article:
     """A new draft with its first revision; the actor owns it unless `owner` is given."""
     _require(actor, "knowledge.add_article")
-    _validate_files(attachments)
+    attachments = _prepared(attachments)
     now = timezone.now()
     with transaction.atomic():
         article = Article.objects.create(
@@ -190,7 +177,7 @@ def article_update(
     tags: Iterable[str],
     review_by: date | None,
     related: Iterable[Article] = (),
-    attachments_add: Sequence[UploadedFile] = (),
+    attachments_add: Sequence[Upload] = (),
     attachments_remove: Iterable[ArticleAttachment] = (),
     note: str = "",
 ) -> Article:
@@ -202,7 +189,7 @@ def article_update(
     ArticleEditConflict and nothing of theirs is written.
     """
     _require(actor, "knowledge.change_article", article)
-    _validate_files(attachments_add)
+    attachments_add = _prepared(attachments_add)
     review_by_changed = review_by != article.review_by
     with transaction.atomic():
         changes = {

@@ -100,10 +100,13 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _editor_response(request, *, form, article=None, preview_html=None, conflict=None, status=200) -> HttpResponse:
+    kept_token = form.keep_files() if form.is_bound else ""
     title = _("Edit: %(title)s") % {"title": article.title} if article else _("New article")
     trail = [(article.title, article.get_absolute_url()), (_("Edit"), "")] if article else [(title, "")]
     context = {
         "form": form,
+        "kept_files": form.kept,
+        "kept_token": kept_token,
         "article": article,
         "page_title": title,
         "preview_html": preview_html,
@@ -120,9 +123,10 @@ def _editor_response(request, *, form, article=None, preview_html=None, conflict
 @login_required
 def article_create(request: HttpRequest) -> HttpResponse:
     require(request, "knowledge.add_article")
-    form = ArticleForm(request.POST or None, request.FILES or None)
+    form = ArticleForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST":
         if "preview" in request.POST:
+            form.checked_quietly()  # the files chosen are kept; nothing is sent yet, so no error is shown
             return _editor_response(request, form=form, preview_html=_preview(request))
         if form.is_valid():
             data = form.cleaned_data
@@ -135,7 +139,7 @@ def article_create(request: HttpRequest) -> HttpResponse:
                     tags=data["tags"],
                     review_by=data["review_by"],
                     related=data["related"],
-                    attachments=data["attachments"],
+                    attachments=form.new_and_kept_files(),
                     note=data["note"],
                 )
             except ValidationError as exc:
@@ -157,10 +161,12 @@ def article_edit(request: HttpRequest, pk: int) -> HttpResponse:
             suggestion = selectors.suggestion_get(article, suggestion_id)
             if suggestion.proposed_body:
                 initial["body"] = suggestion.proposed_body
-        return _editor_response(request, form=ArticleForm(initial=initial, article=article), article=article)
+        form = ArticleForm(initial=initial, user=request.user, article=article)
+        return _editor_response(request, form=form, article=article)
 
-    form = ArticleForm(request.POST, request.FILES or None, article=article)
+    form = ArticleForm(request.POST, request.FILES or None, user=request.user, article=article)
     if "preview" in request.POST:
+        form.checked_quietly()
         return _editor_response(request, form=form, article=article, preview_html=_preview(request))
     if not form.is_valid():
         return _editor_response(request, form=form, article=article)
@@ -176,7 +182,7 @@ def article_edit(request: HttpRequest, pk: int) -> HttpResponse:
             tags=data["tags"],
             review_by=data["review_by"],
             related=data["related"],
-            attachments_add=data["attachments"],
+            attachments_add=form.new_and_kept_files(),
             attachments_remove=data.get("remove_attachments") or [],
             note=data["note"],
         )
@@ -185,7 +191,8 @@ def article_edit(request: HttpRequest, pk: int) -> HttpResponse:
         # deliberate choice made after seeing the other change.
         post = form.data.copy()
         post["version"] = str(conflict.current.number)
-        form = ArticleForm(post, article=conflict.article)
+        post["kept_files"] = form.keep_files()
+        form = ArticleForm(post, user=request.user, article=conflict.article)
         return _editor_response(request, form=form, article=conflict.article, conflict=conflict, status=409)
     except ValidationError as exc:
         add_service_errors(form, exc)
@@ -310,7 +317,7 @@ def attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> Ht
     attachment = get_object_or_404(ArticleAttachment.objects.select_related("article"), pk=attachment_pk, article_id=pk)
     if not request.user.has_perm("knowledge.view_article", attachment.article):
         raise Http404
-    return protected_file_response(attachment.file, filename=attachment.original_name, kind=attachment.kind)
+    return protected_file_response(attachment.file, filename=attachment.name, kind=attachment.kind)
 
 
 @login_required

@@ -6,9 +6,9 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 from apps.accounts.selectors import department_list
-from apps.core.forms import MAX_ID, MultipleFileField, Select, SingleLineTextMixin, portal_formfield
+from apps.core.forms import MAX_ID, KeptFilesMixin, MultipleFileField, Select, SingleLineTextMixin, portal_formfield
 from apps.core.params import IdField
-from apps.support import selectors, uploads
+from apps.support import selectors
 from apps.support.models import Kind, Priority, RequestLink, Skill, Status, SupportRequest
 
 
@@ -19,41 +19,7 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-class AttachmentsMixin:
-    """Files are checked one by one; good files of a form that fails elsewhere are kept
-    (apps.support.uploads) and come back as a signed token, so they need not be chosen again."""
-
-    def _init_files(self, user: User) -> None:
-        self.user = user
-        self.fields["attachments"].help_text = uploads.help_text()
-        self.kept: list[uploads.KeptFile] = uploads.kept_from_token(self.data.get("kept_files", ""), user_id=user.pk)
-        self.good_uploads: list = []
-
-    def clean_attachments(self):
-        files, errors = self.cleaned_data.get("attachments") or [], []
-        for upload in files:
-            try:
-                uploads.check_upload(upload)
-                self.good_uploads.append(upload)
-            except ValidationError as exc:
-                errors.extend(exc.messages)
-        if len(files) + len(self.kept) > uploads.MAX_FILES:
-            errors.append(uploads.too_many(len(files)).messages[0])
-        if errors:
-            raise ValidationError(errors)
-        return files
-
-    def keep_files(self) -> str:
-        """After a failed validation: store the good new files and return the token for
-        every kept file (the earlier ones too)."""
-        if self.good_uploads:
-            room = max(0, uploads.MAX_FILES - len(self.kept))
-            self.kept += uploads.keep(self.good_uploads[:room])
-            self.good_uploads = []
-        return uploads.kept_token(self.kept, user_id=self.user.pk)
-
-
-class RequestForm(SingleLineTextMixin, AttachmentsMixin, forms.ModelForm):
+class RequestForm(SingleLineTextMixin, KeptFilesMixin, forms.ModelForm):
     """Asking the COE. While the requester types the title or the description, matching
     articles and cases appear (htmx); the “Check for answers” button does the same
     without JavaScript. A form that fails comes back with everything typed and the files."""
@@ -77,7 +43,7 @@ class RequestForm(SingleLineTextMixin, AttachmentsMixin, forms.ModelForm):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self._init_files(user)
+        self.kept_files_init(user)
         self.fields["kind"].choices = Kind.choices
         self.fields["department"].queryset = department_list()
         self.fields["department"].help_text = _("The department that needs the support; yours by default.")
@@ -102,7 +68,7 @@ class RequestForm(SingleLineTextMixin, AttachmentsMixin, forms.ModelForm):
         return value
 
 
-class ReplyForm(AttachmentsMixin, forms.Form):
+class ReplyForm(KeptFilesMixin, forms.Form):
     body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 6}), max_length=20_000)
     internal = forms.BooleanField(
         label=_("Internal note: only the COE sees it (not the requester, not in notifications or exports)"),
@@ -113,7 +79,7 @@ class ReplyForm(AttachmentsMixin, forms.Form):
     def __init__(self, *args, user: User, can_internal: bool, **kwargs):
         kwargs.setdefault("auto_id", "reply-%s")  # several forms share a page: ids must differ
         super().__init__(*args, **kwargs)
-        self._init_files(user)
+        self.kept_files_init(user)
         if not can_internal:
             del self.fields["internal"]
 

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.core import models as core_models
 from apps.core.business_days import office_seconds_between
 
 
@@ -343,23 +344,11 @@ class RequestEvent(models.Model):
         return str(self.get_action_display())
 
 
-class Attachment(models.Model):
+class Attachment(core_models.Attachment):
     request = models.ForeignKey(SupportRequest, on_delete=models.CASCADE, related_name="attachments")
     reply = models.ForeignKey(Reply, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to="support/%Y/%m/")
-    name = models.CharField(max_length=200)
-    kind = models.CharField(max_length=10)
-    size = models.PositiveIntegerField()
     # Files of an internal note are internal too.
     internal = models.BooleanField(default=False)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class RequestLink(models.Model):

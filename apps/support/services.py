@@ -9,14 +9,11 @@ version raises `SupportConflict` (409); the refused attempt is written to the re
 history in its own transaction, so the history shows both the winner and the loser.
 """
 
-import secrets
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files import File
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -30,6 +27,7 @@ from apps.accounts.roles import Role
 from apps.core.business_days import add_business_days, is_office_day
 from apps.core.exceptions import RuleError
 from apps.core.services import audit_log, person_lock, recent_repeat
+from apps.core.uploads import MAX_FILES, KeptFile, PreparedUpload, attachment_store
 from apps.notifications.services import notification_send
 from apps.support import lifecycle, selectors
 from apps.support.models import (
@@ -50,7 +48,6 @@ from apps.support.models import (
     SupportRequest,
 )
 from apps.support.rules import actor_roles
-from apps.support.uploads import MAX_FILES, KeptFile, check_upload, safe_name
 
 Event = RequestEvent
 # The target clock stops in these statuses (waiting on the requester; resolved until reopened).
@@ -178,41 +175,18 @@ def targets_recompute(request: SupportRequest, now: datetime) -> None:
 
 
 def _attach(
-    *, request: SupportRequest, reply: Reply | None, actor: User, uploads: Sequence[UploadedFile],
+    *, request: SupportRequest, reply: Reply | None, actor: User, uploads: Sequence[PreparedUpload | UploadedFile],
     kept: Sequence[KeptFile], internal: bool,
 ) -> None:  # fmt: skip
     if len(uploads) + len(kept) > MAX_FILES:
         raise RuleError(
             _("At most %(max)d files can be attached at once.") % {"max": MAX_FILES}, code="too_many_files", status=400
         )
-    for upload in uploads:
+    for upload in [*uploads, *kept]:
         try:
-            kind = check_upload(upload)
+            attachment_store(Attachment(request=request, reply=reply, internal=internal, uploaded_by=actor), upload)
         except ValidationError as exc:
             raise RuleError(" ".join(exc.messages), code="bad_file", status=400) from exc
-        name = safe_name(upload.name)
-        attachment = Attachment(
-            request=request, reply=reply, name=name, kind=kind, size=upload.size, internal=internal, uploaded_by=actor
-        )
-        upload.seek(0)
-        attachment.file.save(_storage_name(name), upload, save=False)
-        attachment.save()
-    for item in kept:
-        attachment = Attachment(
-            request=request, reply=reply, name=item.name, kind=item.kind, size=item.size, internal=internal,
-            uploaded_by=actor,
-        )  # fmt: skip
-        with default_storage.open(item.storage_name, "rb") as handle:
-            attachment.file.save(_storage_name(item.name), File(handle), save=False)
-        attachment.save()
-        # The pending copy goes only once the attachment surely exists.
-        transaction.on_commit(lambda name=item.storage_name: default_storage.delete(name))
-
-
-def _storage_name(name: str) -> str:
-    # Random, so a stored file's address cannot be guessed; downloads check permission anyway.
-    extension = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    return f"{secrets.token_hex(16)}{extension}"
 
 
 def _notify(

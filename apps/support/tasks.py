@@ -4,8 +4,8 @@ import logging
 
 from celery import shared_task
 
+from apps.core.uploads import pending_cleanup
 from apps.support import services
-from apps.support.uploads import pending_cleanup
 
 logger = logging.getLogger(__name__)
 

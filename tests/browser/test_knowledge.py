@@ -53,7 +53,7 @@ def make_article(owner, *, title="Teams 会議を予約する", status="publishe
     ArticleAttachment.objects.create(
         article=article,
         file=SimpleUploadedFile("guide.pdf", b"%PDF-1.4\n"),
-        original_name="手順書.pdf",
+        name="手順書.pdf",
         kind="pdf",
         size=9,
     )

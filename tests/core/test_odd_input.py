@@ -297,10 +297,11 @@ def _owner() -> User:
 
 def _add_files() -> None:
     """The demo data has no uploads, notifications or announcements: one of each."""
+    from apps.ideas.models import Attachment as IdeaAttachment
     from apps.ideas.models import Idea
     from apps.knowledge.models import Article, ArticleAttachment
     from apps.notifications.models import Announcement, Notification
-    from apps.support import services as support_services
+    from apps.support.models import Attachment as SupportAttachment
     from apps.support.models import SupportRequest
 
     owner = _owner()
@@ -310,31 +311,31 @@ def _add_files() -> None:
     ArticleAttachment.objects.create(
         article=article,
         file=SimpleUploadedFile("guide.txt", b"guide"),
-        original_name="guide.txt",
+        name="guide.txt",
         kind="txt",
         size=5,
         uploaded_by=owner,
     )
-    request = SupportRequest.objects.filter(requester=owner).exclude(status__in=["closed", "cancelled"]).first()
-    if request is not None:
-        support_services.support_reply_add(
-            request_id=request.pk,
-            author=owner,
-            body="資料を添付します。",
-            attachments=[SimpleUploadedFile("memo.txt", b"hello", content_type="text/plain")],
-        )
+    # The owner's newest request, whatever its state: the demo's states depend on the day it
+    # is seeded (requests close after their reopen window), and the file must be there always.
+    request = SupportRequest.objects.filter(requester=owner).order_by("-created_at").first()
+    SupportAttachment.objects.create(
+        request=request,
+        file=SimpleUploadedFile("memo.txt", b"hello"),
+        name="memo.txt",
+        kind="txt",
+        size=5,
+        uploaded_by=owner,
+    )
     idea = Idea.objects.filter(status="approved").first()
-    if idea is not None:
-        from apps.ideas.models import Attachment
-
-        Attachment.objects.create(
-            idea=idea,
-            file=SimpleUploadedFile("plan.txt", b"plan"),
-            name="plan.txt",
-            kind="txt",
-            size=4,
-            uploaded_by=idea.author,
-        )
+    IdeaAttachment.objects.create(
+        idea=idea,
+        file=SimpleUploadedFile("plan.txt", b"plan"),
+        name="plan.txt",
+        kind="txt",
+        size=4,
+        uploaded_by=idea.author,
+    )
 
 
 # --- requests ------------------------------------------------------------------------------------

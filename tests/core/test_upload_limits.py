@@ -15,9 +15,8 @@ from PIL import Image
 
 from apps.accounts.roles import Role
 from apps.cases.models import CaseAttachment
-from apps.core.uploads import IMAGES, MAX_IMAGE_PIXELS, validate_upload
+from apps.core.uploads import IMAGES, MAX_IMAGE_PIXELS, MAX_SIDE, prepare_upload, validate_upload
 from apps.ideas.models import Idea
-from apps.ideas.uploads import MAX_SIDE, prepare_upload
 from apps.knowledge.models import Article
 from apps.support.models import SupportRequest
 from tests.cases.factories import CaseFactory
@@ -147,7 +146,7 @@ def test_a_24_megapixel_phone_photo_is_still_accepted_and_made_smaller():
     out = io.BytesIO()
     Image.new("RGB", (5712, 4284), (40, 120, 200)).save(out, "JPEG", quality=90)
     prepared = prepare_upload(SimpleUploadedFile("IMG_0001.jpg", out.getvalue(), content_type="image/jpeg"))
-    with Image.open(io.BytesIO(prepared.content)) as image:
+    with Image.open(io.BytesIO(prepared.content.open().read())) as image:
         assert image.size == (MAX_SIDE, round(MAX_SIDE * 4284 / 5712))
 
 

@@ -555,7 +555,9 @@ def test_official_answer(client_for, idea_factory, user_factory):
 
 
 def test_attachments_are_served_only_to_those_who_may_see_the_idea(client_for, idea_factory, user_factory):
-    from apps.ideas.uploads import PreparedUpload
+    from django.core.files.base import ContentFile
+
+    from apps.core.uploads import PreparedUpload
 
     idea = idea_factory(status=Idea.Status.SUBMITTED)
     services.idea_save(
@@ -564,7 +566,7 @@ def test_attachments_are_served_only_to_those_who_may_see_the_idea(client_for, i
         idea=idea,
         title=idea.title,
         summary=idea.summary,
-        attachments_add=[PreparedUpload(name="memo.txt", kind="txt", content=b"hello")],
+        attachments_add=[PreparedUpload(name="memo.txt", kind="txt", content=ContentFile(b"hello"))],
     )
     attachment = idea.attachments.get()
     url = reverse("ideas:attachment", args=[idea.pk, attachment.pk])

@@ -5,6 +5,7 @@ import zipfile
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image
 
 from apps.knowledge import services
 from apps.knowledge.models import Article, ArticleAttachment
@@ -12,7 +13,14 @@ from apps.knowledge.models import Article, ArticleAttachment
 pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (4, 3), "white").save(out, "PNG")
+    return out.getvalue()
+
+
 EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 64
 
 
@@ -33,14 +41,14 @@ def test_accepted_files_are_stored_and_served_through_a_permission_check(client_
         client_for(coe_user),
         [
             SimpleUploadedFile("手順書.pdf", PDF, content_type="application/pdf"),
-            SimpleUploadedFile("構成図.png", PNG, content_type="image/png"),
+            SimpleUploadedFile("構成図.png", png(), content_type="image/png"),
             SimpleUploadedFile("様式.docx", docx(), content_type="application/octet-stream"),
         ],
     )
     assert response.status_code == 302
     article = Article.objects.get()
     attachments = list(article.attachments.order_by("id"))
-    assert [(a.original_name, a.kind) for a in attachments] == [
+    assert [(a.name, a.kind) for a in attachments] == [
         ("手順書.pdf", "pdf"),
         ("構成図.png", "png"),
         ("様式.docx", "docx"),

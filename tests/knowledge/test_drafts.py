@@ -51,9 +51,7 @@ def what_each_sees(client_for, people, article, attachment) -> dict[str, tuple]:
 @pytest.mark.parametrize("status", ["draft", "review", "archived"])
 def test_an_unpublished_article_is_seen_by_editors_and_its_owner_only(client_for, people, article_factory, status):
     article = article_factory(title=TITLE, owner=people["owner"], status=status)
-    attachment = ArticleAttachment(
-        article=article, original_name="設定.txt", kind="txt", size=2, uploaded_by=people["coe"]
-    )
+    attachment = ArticleAttachment(article=article, name="設定.txt", kind="txt", size=2, uploaded_by=people["coe"])
     attachment.file.save("settings.txt", ContentFile(b"ok"), save=True)
 
     visible, hidden = (200, 200, 200), (404, 404, 404)

@@ -57,7 +57,7 @@ def grow(article, n, coe_user, user_factory, tag_factory, article_factory):
         ArticleAttachment.objects.create(
             article=article,
             file=SimpleUploadedFile(f"f{i}.txt", b"x"),
-            original_name=f"資料{i}.txt",
+            name=f"資料{i}.txt",
             kind="txt",
             size=1,
         )

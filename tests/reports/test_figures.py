@@ -236,7 +236,7 @@ def test_a_short_period_long_ago_has_the_response_times_of_its_own_requests(city
     assert rows_by_label(table(report, "support", "times"))["First response"][:3] == [1, D("1.0"), D("1.0")]
 
 
-@pytest.mark.skipif(connection.vendor == "postgresql", reason="PostgreSQL computes percentiles in the database, uncapped")
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="PostgreSQL computes percentiles itself, uncapped")
 def test_sqlite_caps_the_rows_fetched_for_percentiles_and_says_so(city, monkeypatch):
     from apps.support import reporting
 

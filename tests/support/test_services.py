@@ -403,8 +403,8 @@ def test_the_scheduled_job_runs_all_its_parts(make_request, coe, settings, tmp_p
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
+    from apps.core.uploads import PENDING_DIR
     from apps.support.tasks import support_schedule
-    from apps.support.uploads import PENDING_DIR
 
     old = default_storage.save(f"{PENDING_DIR}/old.txt", ContentFile(b"x"))
     fresh = default_storage.save(f"{PENDING_DIR}/fresh.txt", ContentFile(b"y"))
