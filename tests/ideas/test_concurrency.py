@@ -23,7 +23,7 @@ IDEAS = 6
 def test_fifty_voters_in_parallel_never_exceed_budget_or_double_count():
     challenge = ChallengeFactory(vote_kind=Challenge.VoteKind.BUDGET, vote_budget=BUDGET)
     ideas = [IdeaFactory(challenge=challenge) for _ in range(IDEAS)]
-    voters = [UserFactory() for _ in range(VOTERS)]
+    voters = UserFactory.bulk(VOTERS)
     # Every voter tries each idea twice and more ideas than the budget allows.
     attempts = [(v.pk, i.pk) for v in voters for i in ideas for _ in range(2)]
     start = threading.Barrier(8)
