@@ -10,6 +10,7 @@ from apps.core.forms import (
     IdsChoiceField,
     KeptFilesMixin,
     MultipleFileField,
+    Select,
     SingleLineTextMixin,
 )
 from apps.core.params import IdField
@@ -19,6 +20,8 @@ from apps.knowledge.models import Article, ArticleAttachment, Category, Tag
 
 class CategoryChoiceField(IdChoiceField):
     """Categories in tree order, children indented under their parent."""
+
+    widget = Select
 
     def __init__(self, **kwargs):
         super().__init__(queryset=Category.objects.all(), **kwargs)
@@ -158,8 +161,9 @@ class ArticleListFilterForm(forms.Form):
     ]
     category = CategoryChoiceField(label=_("Category"), required=False, empty_label=_("All categories"))
     tag = IdChoiceField(
-        label=_("Tag"), queryset=Tag.objects.all(), required=False, empty_label=_("All tags"), to_field_name="name"
-    )
+        label=_("Tag"), queryset=Tag.objects.all(), required=False, empty_label=_("All tags"), to_field_name="name",
+        widget=Select,
+    )  # fmt: skip
     status = forms.ChoiceField(label=_("Status"), required=False)
     stale = forms.BooleanField(label=_("Only articles past their review-by date"), required=False)
     owner = forms.ChoiceField(label=_("Owner"), required=False, choices=[("", _("Anyone")), ("me", _("My articles"))])

@@ -1,5 +1,5 @@
-"""Search result pages (which documents, in which order, how many) kept in the cache under
-the version of the index they were read from.
+"""Search result pages (which documents, in which order, how many) and the ranking of
+similar documents kept in the cache under the version of the index they were read from.
 
 A page repeats exactly: the same words, content types, audiences and position give the
 same ids until the index changes, and every write of the index (apps.search.services)
@@ -17,12 +17,15 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 
 from apps.search.matching import MatchPage
+
+T = TypeVar("T")
 
 VERSION_KEY = "search:index-version"
 # Part of every key: a deploy that changes how pages are found starts with an empty cache.
@@ -43,21 +46,32 @@ def _version() -> str:
     return version
 
 
-def cached_page(what: str, find: Callable[[], MatchPage], **arguments) -> MatchPage:
-    """find() once per index version for these arguments (JSON-able: words, kinds, audiences,
-    offset, limit)."""
+def cached_value(what: str, compute: Callable[[], T], **arguments) -> T:
+    """compute() once per index version for these arguments (JSON-able); its result must be
+    a plain value (lists, numbers, strings) that depends on the index alone."""
     seconds = settings.SEARCH_RESULT_CACHE_SECONDS
     if not seconds or connection.in_atomic_block:
-        return find()
+        return compute()
     version = _version()
     if version is None:  # dropped again at once (a write, or a full cache): read afresh
-        return find()
+        return compute()
     digest = hashlib.sha256(json.dumps([what, arguments], sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     key = f"search:page:{FORMAT}:{version}:{digest}"
     stored = cache.get(key)
     if stored is not None:
-        ids, title_ids, total, capped = stored
-        return MatchPage(ids=ids, title_ids=set(title_ids), total=total, capped=capped)
-    page = find()
-    cache.set(key, (page.ids, sorted(page.title_ids), page.total, page.capped), seconds)
-    return page
+        return stored
+    value = compute()
+    cache.set(key, value, seconds)
+    return value
+
+
+def cached_page(what: str, find: Callable[[], MatchPage], **arguments) -> MatchPage:
+    """find() once per index version for these arguments (JSON-able: words, kinds, audiences,
+    offset, limit)."""
+
+    def plain() -> tuple:
+        page = find()
+        return page.ids, sorted(page.title_ids), page.total, page.capped
+
+    ids, title_ids, total, capped = cached_value(what, plain, **arguments)
+    return MatchPage(ids=list(ids), title_ids=set(title_ids), total=total, capped=capped)

@@ -22,7 +22,7 @@ from apps.search.highlight import SNIPPET_CHARS, lead_html, snippet_html, title_
 from apps.search.matching import COUNT_CAP, document_frequencies, find_ids, find_page, find_recent
 from apps.search.models import SearchDocument
 from apps.search.registry import Audience, searchable_all, searchable_get
-from apps.search.resultcache import cached_page
+from apps.search.resultcache import cached_page, cached_value
 
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 10
@@ -227,10 +227,26 @@ def similar(
     words = _content_words(text)
     if not kinds or not audiences or not words:
         return []
+    ranked, chosen = cached_value(
+        "similar",
+        lambda: _similar_ranked(words, kinds=kinds, audiences=audiences, limit=limit, exclude=exclude),
+        words=words,
+        kinds=list(kinds),
+        audiences=list(audiences),
+        limit=limit,
+        exclude=list(exclude) if exclude else None,
+    )
+    return _load_hits(ranked, chosen, title_ids=set()) if ranked else []
+
+
+def _similar_ranked(
+    words: list[str], *, kinds, audiences, limit: int, exclude: tuple[str, int] | None
+) -> tuple[list[int], list[str]]:
+    """(the ids of the `limit` best documents, the words they were chosen by)."""
     frequencies = document_frequencies(words, cap=SIMILAR_DF_CAP)
     chosen = sorted((w for w in words if frequencies[w] > 0), key=lambda w: frequencies[w])[:SIMILAR_TERMS]
     if not chosen:
-        return []
+        return [], []
     weights = {w: math.log(1 + 2 * SIMILAR_DF_CAP / frequencies[w]) for w in chosen}
     exclude_id = None
     if exclude is not None:
@@ -260,4 +276,4 @@ def similar(
         if len(shared) >= needed:
             scores[pk] = sum(weights[w] * (1.5 if w in norm_title else 1.0) for w in shared)
     ranked = sorted(scores, key=lambda pk: (-scores[pk], found[pk]))
-    return _load_hits(ranked[:limit], chosen, title_ids=set())
+    return ranked[:limit], chosen

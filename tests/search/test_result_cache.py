@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.accounts.roles import Role
 from apps.search.registry import Audience
-from apps.search.selectors import recent, search
+from apps.search.selectors import recent, search, similar
 from apps.search.services import search_document_delete, search_reindex
 from tests.factories import UserFactory
 from tests.search.conftest import Note
@@ -99,3 +99,39 @@ def test_what_a_rolled_back_transaction_wrote_is_never_served(put_note):
         raise Undo
     results = search("申請", user=user)
     assert [hit.object_id for hit in results.hits] == [1] and results.total == 1
+
+
+def _similar(text: str, user, **kwargs) -> list:
+    return [(h.kind, h.object_id, h.title) for h in similar(text, user=user, **kwargs)]
+
+
+def test_similar_documents_follow_every_change_of_the_index(put_note, settings):
+    """The article page's "similar articles" and the similar ideas while typing: the same
+    as a fresh ranking after each write, and a document for the COE stays the COE's."""
+    user = UserFactory()
+    coe = UserFactory(roles=[Role.COE])
+    text = "粗大ごみの収集を電子申請で予約する"
+
+    def check(step: str) -> None:
+        for who in (user, coe):
+            cached = _similar(text, who)
+            settings.SEARCH_RESULT_CACHE_SECONDS = 0
+            fresh = _similar(text, who)
+            settings.SEARCH_RESULT_CACHE_SECONDS = 600
+            assert cached == fresh, step
+            with CaptureQueriesContext(connection) as queries:
+                assert _similar(text, who) == cached, step
+            assert not _matching(queries), step  # the ranking came from the cache
+
+    put_note(Note("a", "粗大ごみの電子申請", "収集日を予約する"), 1)
+    put_note(Note("b", "粗大ごみの収集", "電話で予約"), 2)
+    check("two documents")
+    assert [hit[1] for hit in _similar(text, user)] == [1, 2]
+    put_note(Note("c", "粗大ごみ電子申請の内部手順", "予約の確認", audience=Audience.COE), 3)
+    check("a document for the COE only")
+    assert 3 in [hit[1] for hit in _similar(text, coe)] and 3 not in [hit[1] for hit in _similar(text, user)]
+    put_note(Note("a", "粗大ごみの電子申請", "受付を終了しました"), 1)
+    check("an edit")
+    search_document_delete(kind="test-note", object_id=2)
+    check("a deletion")
+    assert 2 not in [hit[1] for hit in _similar(text, user)]
