@@ -78,7 +78,7 @@ class Article(models.Model):
     version = models.PositiveIntegerField(_("version"), default=1)
     view_count = models.PositiveIntegerField(_("views"), default=0)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("updated"), db_index=True)
+    updated_at = models.DateTimeField(_("updated"))
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("updated by"),
@@ -95,7 +95,10 @@ class Article(models.Model):
         verbose_name = _("article")
         verbose_name_plural = _("articles")
         indexes = [
-            models.Index(fields=["status", "-updated_at"], name="knowledge_article_status_upd"),
+            # The list's order, id included: articles imported together share one updated_at, and
+            # without the id the first page read every article of that moment to sort them.
+            models.Index(fields=["-updated_at", "-id"], name="knowledge_article_updated"),
+            models.Index(fields=["status", "-updated_at", "-id"], name="knowledge_article_status_upd"),
             models.Index(fields=["owner", "status"], name="knowledge_article_owner"),
             models.Index(fields=["status", "review_by"], name="knowledge_article_review_by"),
             models.Index(fields=["status", "owner", "review_by"], name="knowledge_article_report_stale"),
